@@ -1,0 +1,2 @@
+Console.WriteLine("LaitGrpc server: not implemented yet");
+return 1;

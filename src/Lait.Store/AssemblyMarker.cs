@@ -1,0 +1,6 @@
+namespace Lait.Store;
+
+/// <summary>Placeholder until the issue that owns this project fills it.</summary>
+internal static class AssemblyMarker
+{
+}

@@ -1,0 +1,2 @@
+Console.WriteLine("echo server: not implemented yet");
+return 1;

@@ -228,22 +228,22 @@ public sealed class LaitService
         var joint = Stopwatch.StartNew();
         switch (request.Task)
         {
-            case Lait.Protos.V1.Task.Classify:
+            case TaskType.Classify:
             {
                 var output = await RunJointAsync(model, resolved.Select(r => r.Tensor).ToArray(), HeadKind.Classification, ct).ConfigureAwait(false);
                 response.Classification = ToClassification(model, output.Logits);
                 break;
             }
-            case Lait.Protos.V1.Task.VerifyClaim:
+            case TaskType.VerifyClaim:
                 response.ClaimVerification = await VerifyClaimAsync(model, request, resolved, ct).ConfigureAwait(false);
                 break;
-            case Lait.Protos.V1.Task.YesNo:
+            case TaskType.YesNo:
             {
                 var output = await RunJointAsync(model, resolved.Select(r => r.Tensor).ToArray(), HeadKind.Classification, ct).ConfigureAwait(false);
                 response.YesNo = ToYesNo(model, output.Logits);
                 break;
             }
-            case Lait.Protos.V1.Task.ExtractiveQa:
+            case TaskType.ExtractiveQa:
             {
                 var output = await RunJointAsync(model, resolved.Select(r => r.Tensor).ToArray(), HeadKind.SpanExtraction, ct).ConfigureAwait(false);
                 response.Extractive = ExtractSpans(request, resolved, output);
@@ -261,12 +261,12 @@ public sealed class LaitService
         var d = model.Description;
         switch (request.Task)
         {
-            case Lait.Protos.V1.Task.Unspecified:
+            case TaskType.Unspecified:
                 throw new RpcException(StatusCode.InvalidArgument,
-                    "task is required: TASK_CLASSIFY, TASK_VERIFY_CLAIM, TASK_YES_NO or TASK_EXTRACTIVE_QA");
-            case Lait.Protos.V1.Task.Classify when count < 1:
-                throw new RpcException(StatusCode.InvalidArgument, "TASK_CLASSIFY needs at least one segment");
-            case Lait.Protos.V1.Task.VerifyClaim or Lait.Protos.V1.Task.YesNo or Lait.Protos.V1.Task.ExtractiveQa when count < 2:
+                    "task is required: TASK_TYPE_CLASSIFY, TASK_TYPE_VERIFY_CLAIM, TASK_TYPE_YES_NO or TASK_TYPE_EXTRACTIVE_QA");
+            case TaskType.Classify when count < 1:
+                throw new RpcException(StatusCode.InvalidArgument, "TASK_TYPE_CLASSIFY needs at least one segment");
+            case TaskType.VerifyClaim or TaskType.YesNo or TaskType.ExtractiveQa when count < 2:
                 throw new RpcException(StatusCode.InvalidArgument,
                     $"{TaskName(request.Task)} needs at least two segments: segments[0] is the claim or question, the rest evidence or passage");
         }
@@ -274,15 +274,15 @@ public sealed class LaitService
         {
             throw new RpcException(StatusCode.ResourceExhausted, $"{count} segments in one call; the limit is {_limits.MaxSegmentsPerCall}");
         }
-        if (request.Task == Lait.Protos.V1.Task.VerifyClaim && count - 1 > _limits.MaxEvidencePerClaim)
+        if (request.Task == TaskType.VerifyClaim && count - 1 > _limits.MaxEvidencePerClaim)
         {
             throw new RpcException(StatusCode.ResourceExhausted,
                 $"{count - 1} evidence segments for one claim; the limit is {_limits.MaxEvidencePerClaim}: split the evidence over several calls");
         }
-        bool needsSpanHead = request.Task == Lait.Protos.V1.Task.ExtractiveQa;
+        bool needsSpanHead = request.Task == TaskType.ExtractiveQa;
         if (needsSpanHead && !d.HasSpanHead)
         {
-            throw new RpcException(StatusCode.InvalidArgument, $"model '{d.Name}' has no question-answering head, so it cannot run TASK_EXTRACTIVE_QA");
+            throw new RpcException(StatusCode.InvalidArgument, $"model '{d.Name}' has no question-answering head, so it cannot run TASK_TYPE_EXTRACTIVE_QA");
         }
         if (!needsSpanHead && !d.HasClassificationHead)
         {
@@ -466,7 +466,7 @@ public sealed class LaitService
         if (yes < 0)
         {
             throw new RpcException(StatusCode.InvalidArgument,
-                $"model '{model.Description.Name}' has no 'yes' label (labels: {string.Join(", ", labels)}), so it cannot run TASK_YES_NO");
+                $"model '{model.Description.Name}' has no 'yes' label (labels: {string.Join(", ", labels)}), so it cannot run TASK_TYPE_YES_NO");
         }
         var result = new YesNoAnswer { YesProbability = probabilities[yes] };
         result.Answer = ArgMax(probabilities) == yes;
@@ -647,8 +647,8 @@ public sealed class LaitService
             StoredSegments = -1,
         };
         info.Labels.AddRange(d.Labels);
-        if (d.HasClassificationHead) info.Tasks.AddRange([Lait.Protos.V1.Task.Classify, Lait.Protos.V1.Task.VerifyClaim, Lait.Protos.V1.Task.YesNo]);
-        if (d.HasSpanHead) info.Tasks.Add(Lait.Protos.V1.Task.ExtractiveQa);
+        if (d.HasClassificationHead) info.Tasks.AddRange([TaskType.Classify, TaskType.VerifyClaim, TaskType.YesNo]);
+        if (d.HasSpanHead) info.Tasks.Add(TaskType.ExtractiveQa);
         return info;
     }
 
@@ -747,12 +747,12 @@ public sealed class LaitService
 
     private static string RoleName(SegmentRole role) => role == SegmentRole.First ? "ROLE_FIRST" : "ROLE_OTHER";
 
-    private static string TaskName(Lait.Protos.V1.Task task) => task switch
+    private static string TaskName(TaskType task) => task switch
     {
-        Lait.Protos.V1.Task.Classify => "TASK_CLASSIFY",
-        Lait.Protos.V1.Task.VerifyClaim => "TASK_VERIFY_CLAIM",
-        Lait.Protos.V1.Task.YesNo => "TASK_YES_NO",
-        Lait.Protos.V1.Task.ExtractiveQa => "TASK_EXTRACTIVE_QA",
+        TaskType.Classify => "TASK_TYPE_TYPE_CLASSIFY",
+        TaskType.VerifyClaim => "TASK_TYPE_VERIFY_CLAIM",
+        TaskType.YesNo => "TASK_TYPE_YES_NO",
+        TaskType.ExtractiveQa => "TASK_TYPE_EXTRACTIVE_QA",
         _ => task.ToString(),
     };
 

@@ -749,7 +749,7 @@ public sealed class LaitService
 
     private static string TaskName(TaskType task) => task switch
     {
-        TaskType.Classify => "TASK_TYPE_TYPE_CLASSIFY",
+        TaskType.Classify => "TASK_TYPE_CLASSIFY",
         TaskType.VerifyClaim => "TASK_TYPE_VERIFY_CLAIM",
         TaskType.YesNo => "TASK_TYPE_YES_NO",
         TaskType.ExtractiveQa => "TASK_TYPE_EXTRACTIVE_QA",

@@ -8,7 +8,7 @@ namespace Lait.Engine.Kernels;
 /// Element-wise activations, in place. GELU is the exact erf form: x/2 (1 + erf(x / sqrt 2)).
 /// .NET has no erf, so <see cref="Erf(double)"/> is ours: a degree-22 polynomial fit of erf on [0, 4]
 /// in t = x/2 - 1 (Chebyshev fit converted to powers; max abs error 7.6e-11 on [0, 4]) and erf = 1
-/// beyond 4 (1 - erf(4) = 1.5e-8). Evaluated in double, so the float result is correctly rounded or
+/// from 4 on (1 - erf(4) = 1.5e-8). Evaluated in double, so the float result is correctly rounded or
 /// within an ulp.
 /// </summary>
 public static class Activations
@@ -46,7 +46,12 @@ public static class Activations
     /// <summary>erf(x) with max abs error below 1e-7 (about 1.5e-8 at the clamp, 1e-10 elsewhere).</summary>
     public static double Erf(double x)
     {
-        double u = Math.Min(Math.Abs(x), 4.0);
+        double u = Math.Abs(x);
+        if (u >= 4.0)
+        {
+            return x < 0 ? -1.0 : 1.0;
+        }
+
         double t = u * 0.5 - 1.0;
         double[] p = ErfPoly;
         double acc = p[^1];
@@ -134,7 +139,8 @@ public static class Activations
             acc = Vector512.FusedMultiplyAdd(acc, t, Vector512.Create(p[k]));
         }
 
-        // erf is odd: copy x's sign onto erf(|x|/sqrt 2).
+        // Saturate exactly (so GELU of a large negative x is 0, not a tiny residue), then copy x's sign: erf is odd.
+        acc = Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(u, Vector512.Create(4.0)), Vector512.Create(1.0), acc);
         Vector512<double> signed = Vector512.ConditionalSelect(Vector512.Create(-0.0), x, acc);
         return x * 0.5 * (Vector512.Create(1.0) + signed);
     }
@@ -151,6 +157,7 @@ public static class Activations
             acc = Vector256.FusedMultiplyAdd(acc, t, Vector256.Create(p[k]));
         }
 
+        acc = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(u, Vector256.Create(4.0)), Vector256.Create(1.0), acc);
         Vector256<double> signed = Vector256.ConditionalSelect(Vector256.Create(-0.0), x, acc);
         return x * 0.5 * (Vector256.Create(1.0) + signed);
     }

@@ -6,13 +6,15 @@ namespace Lait.Engine.Kernels;
 public interface IParallelWork
 {
     /// <param name="part">0..parts-1.</param>
-    /// <param name="worker">0..WorkerCount-1, stable for the duration of one call (index into per-worker scratch).</param>
+    /// <param name="worker">0..WorkerCount-1: which thread runs it (index into per-worker scratch; never two at once).</param>
     void Execute(int part, int worker);
 }
 
 /// <summary>
 /// Persistent workers (the caller is worker 0) so that kernels split work over the cores without
-/// Parallel.For's per-call allocations and thread-pool hops. Workers spin briefly after a job because
+/// Parallel.For's per-call allocations and thread-pool hops. Parts are claimed dynamically, so a worker
+/// that the OS has descheduled (a shared machine) costs nothing: the others take its parts and the
+/// caller waits only for parts, never for a particular thread. Workers spin briefly after a job because
 /// the next kernel of a forward pass usually follows within microseconds, then block.
 /// One job at a time: concurrent callers are serialised.
 /// </summary>
@@ -23,13 +25,15 @@ public sealed class WorkerPool : IDisposable
     private readonly Thread[] _threads;
     private readonly SemaphoreSlim[] _wake;
     private readonly object _runLock = new();
-    private volatile int _generation;
     private volatile bool _disposed;
+
+    // (generation << 32) | next unclaimed part. A claim is a CAS on the whole word, so a worker can only
+    // claim a part of the generation whose fields it read; the caller publishes a job only after every
+    // part of the previous one has finished, so those fields are stable while any claim is running.
+    private long _state;
     private IParallelWork? _work;
     private int _parts;
-    private int _next;
     private int _pending;
-    private int _finishedWorkers;
     private Exception? _error;
 
     public WorkerPool(int workerCount)
@@ -76,27 +80,26 @@ public sealed class WorkerPool : IDisposable
         {
             _work = work;
             _parts = parts;
-            _next = 0;
             _error = null;
             Volatile.Write(ref _pending, parts);
-            Volatile.Write(ref _finishedWorkers, 0);
-            _generation++;
+            long generation = (Volatile.Read(ref _state) >> 32) + 1;
+            Volatile.Write(ref _state, generation << 32); // publishes the fields above
 
-            // Every helper takes part in every job and reports back, so no helper can still be reading
-            // this job's fields when the next job overwrites them.
             for (int i = 0; i < _wake.Length; i++)
             {
-                _wake[i].Release();
+                if (_wake[i].CurrentCount == 0)
+                {
+                    _wake[i].Release();
+                }
             }
 
-            Drain(0);
+            Drain(0, generation);
             var spin = new SpinWait();
-            while (Volatile.Read(ref _pending) != 0 || Volatile.Read(ref _finishedWorkers) != _wake.Length)
+            while (Volatile.Read(ref _pending) != 0)
             {
                 spin.SpinOnce(-1);
             }
 
-            _work = null;
             if (_error is { } error)
             {
                 _error = null;
@@ -105,13 +108,29 @@ public sealed class WorkerPool : IDisposable
         }
     }
 
-    private void Drain(int worker)
+    private void Drain(int worker, long generation)
     {
-        IParallelWork? work = _work;
-        int parts = _parts;
-        int part;
-        while (work is not null && (part = Interlocked.Increment(ref _next) - 1) < parts)
+        while (true)
         {
+            long state = Volatile.Read(ref _state);
+            if (state >> 32 != generation)
+            {
+                return;
+            }
+
+            IParallelWork? work = _work;
+            int parts = _parts;
+            int part = (int)state;
+            if (work is null || part >= parts)
+            {
+                return;
+            }
+
+            if (Interlocked.CompareExchange(ref _state, state + 1, state) != state)
+            {
+                continue;
+            }
+
             try
             {
                 work.Execute(part, worker);
@@ -129,20 +148,20 @@ public sealed class WorkerPool : IDisposable
 
     private void WorkerLoop(int worker)
     {
-        int seen = 0;
+        long seen = 0;
         SemaphoreSlim wake = _wake[worker - 1];
         while (!_disposed)
         {
             // Spin first: back-to-back kernels arrive within microseconds; blocking would add a wake-up latency each time.
             long deadline = Stopwatch.GetTimestamp() + SpinTicks;
-            while (_generation == seen && !_disposed && Stopwatch.GetTimestamp() < deadline)
+            while (Volatile.Read(ref _state) >> 32 == seen && !_disposed && Stopwatch.GetTimestamp() < deadline)
             {
                 Thread.SpinWait(20);
             }
 
-            while (_generation == seen && !_disposed)
+            while (Volatile.Read(ref _state) >> 32 == seen && !_disposed)
             {
-                wake.Wait(); // extra releases from jobs caught while spinning just loop here once
+                wake.Wait(); // a release left over from a job caught while spinning just loops here once
             }
 
             if (_disposed)
@@ -150,9 +169,8 @@ public sealed class WorkerPool : IDisposable
                 return;
             }
 
-            seen = _generation;
-            Drain(worker);
-            Interlocked.Increment(ref _finishedWorkers);
+            seen = Volatile.Read(ref _state) >> 32;
+            Drain(worker, seen);
         }
     }
 

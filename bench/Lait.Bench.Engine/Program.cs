@@ -1,0 +1,191 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Lait.Engine.Checkpoints;
+using Lait.Engine.Config;
+using Lait.Engine.Kernels;
+using Lait.Engine.Model;
+
+namespace Lait.Bench.Engine;
+
+/// <summary>
+/// Engine vs PyTorch on the same random weights and inputs (bench/run-engine-bench.sh runs both sides).
+/// Usage: Lait.Bench.Engine BENCH_DIR [--iterations N] [--threads T]
+/// </summary>
+public static class Program
+{
+    private const double PeakPerCore = 255.0; // GFLOP/s, measured FMA peak per Zen 5 core (DESIGN.md §5)
+
+    public static int Main(string[] args)
+    {
+        if (args.Length < 1)
+        {
+            Console.Error.WriteLine("usage: Lait.Bench.Engine BENCH_DIR [--iterations N] [--threads T]");
+            return 2;
+        }
+
+        string dir = args[0];
+        int iterations = ArgInt(args, "--iterations", 15);
+        int threads = ArgInt(args, "--threads", 2);
+        double peak = PeakPerCore * threads;
+        CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+        Console.WriteLine($"# Engine benchmark  threads={threads}  peak={peak:F0} GFLOP/s  OPENBLAS_CORETYPE={(Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE") ?? "(unset)")}");
+        Console.WriteLine($"# {DateTime.UtcNow:u}  load average: {File.ReadAllText("/proc/loadavg").Trim()}");
+
+        GemmMicroBench(threads, peak);
+
+        using JsonDocument inputs = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "inputs.json")));
+        using JsonDocument torch = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "torch_results.json")));
+        var backends = new List<GemmBackend> { GemmBackend.Auto };
+        if (OpenBlasGemm.IsAvailable)
+        {
+            backends.Add(GemmBackend.OpenBlas);
+        }
+
+        Console.WriteLine();
+        Console.WriteLine("| scenario | part | GEMM | engine ms | torch ms (1 thr / 2 thr) | speed-up vs best torch | engine GFLOP/s | % of peak |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|");
+        var byModel = inputs.RootElement.EnumerateObject().GroupBy(p => p.Value.GetProperty("model").GetString()!);
+        foreach (var group in byModel)
+        {
+            string modelDir = Path.Combine(dir, group.Key);
+            EncoderConfig stock = EncoderConfigReader.FromDirectory(modelDir);
+            IReadOnlyDictionary<string, LoadedTensor> tensors = CheckpointLoader.LoadDirectory(modelDir);
+            var source = new DictionaryTensorSource(tensors.ToDictionary(kv => kv.Key, kv => (kv.Value.Shape, kv.Value.Values)));
+            int p = stock.NumLayers / 2;
+            foreach (GemmBackend backend in backends)
+            {
+                var options = new EngineOptions { Gemm = backend, Threads = threads };
+                using LaitModel full = LaitModel.Create(stock with { TowerLayers = 0, PositionMode = PositionMode.Continuous }, source, "bench", options);
+                using LaitModel split = LaitModel.Create(stock with { TowerLayers = p, PositionMode = PositionMode.PerSegment }, source, "bench", options);
+                foreach (JsonProperty scenario in group)
+                {
+                    int[][] ids = scenario.Value.GetProperty("ids").EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.GetInt32()).ToArray()).ToArray();
+                    int half = scenario.Value.GetProperty("split").GetInt32();
+                    int seq = ids[0].Length;
+                    var fullBatch = ids.Select(r => (IReadOnlyList<Segment>)[Segment.First(r[..half]), Segment.Other(r[half..], half)]).ToArray();
+                    Segment[] segments = ids.Select(r => Segment.First(r[..half])).Concat(ids.Select(r => Segment.Other(r[half..]))).ToArray();
+                    TowerState[] towers = split.Towers(segments);
+                    var joints = Enumerable.Range(0, ids.Length).Select(i => (IReadOnlyList<TowerState>)[towers[i], towers[ids.Length + i]]).ToArray();
+
+                    int iters = seq * ids.Length <= 256 ? iterations : Math.Max(5, iterations / 3);
+                    var parts = new (string Name, Action Run, double Flops)[]
+                    {
+                        ("full", () => full.Encode(fullBatch), Flops(stock, 0, stock.NumLayers, ids.Length, [seq])),
+                        ($"tower P={p}", () => split.Towers(segments), Flops(stock, 0, p, ids.Length, [half, seq - half])),
+                        ($"joint L-P={stock.NumLayers - p}", () => split.Joint(joints), Flops(stock, p, stock.NumLayers, ids.Length, [seq])),
+                    };
+                    string[] torchKeys = ["full", "tower", "joint"];
+                    for (int k = 0; k < parts.Length; k++)
+                    {
+                        double ms = Median(parts[k].Run, iters);
+                        double t1 = TorchMs(torch, scenario.Name, 1, torchKeys[k]);
+                        double t2 = TorchMs(torch, scenario.Name, 2, torchKeys[k]);
+                        double best = Math.Min(t1, t2);
+                        double gflops = parts[k].Flops / ms / 1e6;
+                        Console.WriteLine($"| {scenario.Name} | {parts[k].Name} | {full.GemmBackend} | {ms:F2} | {t1:F2} / {t2:F2} | {best / ms:F2}x | {gflops:F0} | {100 * gflops / peak:F0}% |");
+                    }
+                }
+            }
+        }
+
+        return 0;
+    }
+
+    /// <summary>FLOPs of layers [from, to) over a batch: linear layers plus the two attention matmuls per sequence.</summary>
+    private static double Flops(EncoderConfig c, int from, int to, int batch, int[] sequenceLengths)
+    {
+        double h = c.HiddenSize;
+        double i = c.IntermediateSize;
+        double tokens = batch * sequenceLengths.Sum();
+        double attention = batch * sequenceLengths.Sum(n => 4.0 * n * n * h);
+        return (to - from) * (2 * tokens * (4 * h * h + 2 * h * i) + attention);
+    }
+
+    private static double TorchMs(JsonDocument torch, string scenario, int threads, string part) =>
+        torch.RootElement.GetProperty("results").TryGetProperty($"{scenario} torch_threads={threads}", out JsonElement r)
+            ? r.GetProperty(part).GetProperty("median_ms").GetDouble()
+            : double.NaN;
+
+    private static double Median(Action run, int iterations)
+    {
+        for (int i = 0; i < 3; i++)
+        {
+            run();
+        }
+
+        var samples = new double[iterations];
+        for (int i = 0; i < iterations; i++)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            run();
+            samples[i] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+        }
+
+        Array.Sort(samples);
+        return samples[iterations / 2];
+    }
+
+    private static unsafe void GemmMicroBench(int threads, double peak)
+    {
+        Console.WriteLine();
+        Console.WriteLine("| GEMM m x k -> n | backend | ms | GFLOP/s | % of peak |");
+        Console.WriteLine("|---|---|---|---|---|");
+        (int M, int K, int N)[] shapes = [(128, 384, 1152), (128, 384, 1536), (128, 1536, 384), (2048, 384, 1536), (256, 768, 3072), (256, 3072, 768)];
+        var backends = new List<GemmBackend> { GemmBackend.Avx512, GemmBackend.Avx2 };
+        if (OpenBlasGemm.IsAvailable)
+        {
+            backends.Add(GemmBackend.OpenBlas);
+            OpenBlasGemm.SetThreads(threads);
+        }
+
+        using var pool = new WorkerPool(threads);
+        foreach (var (m, k, n) in shapes)
+        {
+            float[] a = GC.AllocateArray<float>(m * k, pinned: true);
+            float[] w = new float[n * k];
+            float[] c = GC.AllocateArray<float>(m * n, pinned: true);
+            for (int i = 0; i < a.Length; i++)
+            {
+                a[i] = (i % 17) * 0.01f;
+            }
+
+            for (int i = 0; i < w.Length; i++)
+            {
+                w[i] = (i % 13) * 0.01f;
+            }
+
+            foreach (GemmBackend backend in backends)
+            {
+                GemmBackend actual = backend;
+                GemmKernel gemm;
+                try
+                {
+                    gemm = GemmKernel.Create(backend);
+                }
+                catch (PlatformNotSupportedException)
+                {
+                    continue;
+                }
+
+                LinearWeight prepared = gemm.Prepare(w, n, k, default);
+                fixed (float* pa = a)
+                fixed (float* pc = c)
+                {
+                    float* ca = pa;
+                    float* cc = pc;
+                    int iters = Math.Max(5, (int)(2e9 / (2.0 * m * n * k)));
+                    double ms = Median(() => gemm.Linear(ca, m, prepared, cc, pool), iters);
+                    double gflops = 2.0 * m * n * k / ms / 1e6;
+                    Console.WriteLine($"| {m} x {k} -> {n} | {actual} | {ms:F3} | {gflops:F0} | {100 * gflops / peak:F0}% |");
+                }
+            }
+        }
+    }
+
+    private static int ArgInt(string[] args, string name, int fallback)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+    }
+}

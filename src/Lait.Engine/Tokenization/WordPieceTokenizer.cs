@@ -100,6 +100,27 @@ public sealed class WordPieceTokenizer : ITokenizer
             int start = i;
             int c = UnicodeText.CodePointAt(text, i, out int length);
             i += length;
+            if (c < 0x80)
+            {
+                // ASCII fast path: no decomposition, no CJK, no category lookups. Same result as the general path.
+                if (_normalizer.CleanText)
+                {
+                    if (c is '\t' or '\n' or '\r' or ' ')
+                    {
+                        into.Add(' ', start, i);
+                        continue;
+                    }
+
+                    if (c < 0x20 || c == 0x7F)
+                    {
+                        continue;
+                    }
+                }
+
+                into.Add((char)(_normalizer.Lowercase && c is >= 'A' and <= 'Z' ? c + 32 : c), start, i);
+                continue;
+            }
+
             if (_normalizer.CleanText)
             {
                 if (c == 0 || c == 0xFFFD || UnicodeText.IsBertControl(c))

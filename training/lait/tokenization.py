@@ -77,6 +77,9 @@ class BertWordPieceTokenizer:
         if unk_token not in self.vocab:
             raise ValueError("unknown token %r not in vocabulary" % unk_token)
         self.unk_id = self.vocab[unk_token]
+        self.special_ids = {name: self.vocab.get(token, -1) for name, token in
+                            (("cls", "[CLS]"), ("sep", "[SEP]"), ("pad", "[PAD]"), ("unk", unk_token), ("mask", "[MASK]"))}
+        self._pieces = {}  # word -> pieces with offsets relative to the word; words repeat a lot in corpora
 
     @classmethod
     def from_vocab_txt(cls, path, **options):
@@ -180,7 +183,16 @@ class BertWordPieceTokenizer:
     def encode(self, text):
         result = []
         for word in self.pre_tokenize(self.normalize(text)):
-            result.extend(self.word_piece(word))
+            key = "".join(c for c, _ in word)
+            origins = [o for _, o in word]
+            relative = [o - origins[0] for o in origins]
+            cache_key = (key, tuple(relative))
+            pieces = self._pieces.get(cache_key)
+            if pieces is None:
+                pieces = [(i, s - origins[0], e - origins[0]) for i, s, e in self.word_piece(word)]
+                if len(self._pieces) < 200_000:
+                    self._pieces[cache_key] = pieces
+            result.extend((i, s + origins[0], e + origins[0]) for i, s, e in pieces)
         return result
 
     def tokens(self, text):
@@ -284,6 +296,8 @@ class ByteLevelBpeTokenizer:
         self.merges = list(merges)
         self.add_prefix_space = add_prefix_space
         self.trim_offsets = trim_offsets
+        self.special_ids = {name: self.vocab.get(token, -1) for name, token in
+                            (("cls", "<s>"), ("sep", "</s>"), ("pad", "<pad>"), ("unk", "<unk>"), ("mask", "<mask>"))}
 
     @classmethod
     def from_files(cls, vocab_json, merges_txt, **options):

@@ -22,7 +22,7 @@ public interface ITokenizer
     /// pre-tokenizer settings. Two tokenizers with equal fingerprints give equal ids for every text.</summary>
     string Fingerprint { get; }
 
-    /// <summary>Tokenizes <paramref name="text"/>. Throws ArgumentException for an unpaired surrogate.</summary>
+    /// <summary>Tokenizes <paramref name="text"/>. Throws <see cref="InvalidTextException"/> for an unpaired surrogate.</summary>
     TokenSpan[] Encode(string text);
 
     /// <summary>Appends the tokens of <paramref name="text"/> to <paramref name="output"/> (offsets relative to

@@ -137,8 +137,8 @@ internal static class UnicodeText
 
     public static int Append(int c, Span<char> destination) => new Rune(c).EncodeToUtf16(destination);
 
-    /// <summary>Decodes the code point at <paramref name="index"/>; throws on an unpaired surrogate, which no
-    /// tokenizer can encode faithfully.</summary>
+    /// <summary>Decodes the code point at <paramref name="index"/>; throws <see cref="InvalidTextException"/> (Offset = the
+    /// UTF-16 index) on an unpaired surrogate, which no tokenizer can encode faithfully.</summary>
     public static int CodePointAt(ReadOnlySpan<char> text, int index, out int length)
     {
         char c = text[index];
@@ -154,6 +154,6 @@ internal static class UnicodeText
             return char.ConvertToUtf32(c, text[index + 1]);
         }
 
-        throw new ArgumentException($"Text contains an unpaired UTF-16 surrogate (U+{(int)c:X4}) at index {index}; it is not valid Unicode text.", nameof(text));
+        throw new InvalidTextException($"Text contains an unpaired UTF-16 surrogate (U+{(int)c:X4}) at index {index}; it is not valid Unicode text.", index);
     }
 }

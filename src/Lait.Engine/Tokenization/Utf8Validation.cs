@@ -84,7 +84,8 @@ public static class Utf8Validation
     }
 }
 
-/// <summary>Input text is not valid Unicode. <see cref="Offset"/> is a byte offset for UTF-8 input.</summary>
+/// <summary>Input text is not valid Unicode. <see cref="Offset"/> is the byte offset for UTF-8 input and the
+/// UTF-16 index for a string with an unpaired surrogate. The service maps it to INVALID_ARGUMENT.</summary>
 public sealed class InvalidTextException : ArgumentException
 {
     public InvalidTextException(string message, int offset)

@@ -27,10 +27,12 @@ public sealed class TokenizerInputTests
     public void UnpairedSurrogate_IsRejectedNamingTheIndex(string kind)
     {
         ITokenizer tokenizer = Make(kind);
-        ArgumentException e = Assert.Throws<ArgumentException>(() => tokenizer.Encode("ok \ud800 bad"));
+        InvalidTextException e = Assert.Throws<InvalidTextException>(() => tokenizer.Encode("ok \ud800 bad"));
         Assert.Contains("index 3", e.Message);
-        e = Assert.Throws<ArgumentException>(() => tokenizer.Encode("ends with \udc00"));
+        Assert.Equal(3, e.Offset);
+        e = Assert.Throws<InvalidTextException>(() => tokenizer.Encode("ends with \udc00"));
         Assert.Contains("unpaired", e.Message);
+        Assert.Throws<InvalidTextException>(() => tokenizer.Encode("reversed \udc00\ud800 pair"));
     }
 
     [Theory]

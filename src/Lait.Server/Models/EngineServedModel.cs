@@ -1,6 +1,7 @@
 using Lait.Engine.Config;
 using Lait.Engine.Model;
 using Lait.Engine.Tokenization;
+using EngineHead = Lait.Engine.Config.HeadKind;
 using EngineRole = Lait.Engine.Model.SegmentRole;
 using StoreMode = Lait.Store.Ids.PositionMode;
 using StoreRole = Lait.Store.Ids.SegmentRole;
@@ -35,8 +36,8 @@ public sealed class EngineServedModel : IServedModel, IDisposable
             MaxPositions: c.MaxSequenceLength,
             PositionMode: c.PositionMode == PositionMode.PerSegment ? StoreMode.PerSegment : StoreMode.Continuous,
             Labels: c.Labels,
-            HasClassificationHead: c.Head == HeadKind.SequenceClassification,
-            HasSpanHead: c.Head == HeadKind.QuestionAnswering,
+            HasClassificationHead: c.Head == EngineHead.SequenceClassification,
+            HasSpanHead: c.Head == EngineHead.QuestionAnswering,
             Fingerprint: model.Fingerprint,
             TokenizerFingerprint: tokenizer.Fingerprint);
     }

@@ -62,7 +62,7 @@ public sealed record NameEntry(string Name, SegmentId Id);
 /// <summary>A page of names; <see cref="NextPageToken"/> is null on the last page.</summary>
 public sealed record NamePage(IReadOnlyList<NameEntry> Names, string? NextPageToken);
 
-/// <summary>Counters since open, plus the backend's view of its size.</summary>
+/// <summary>Counters since open (this process), plus the backend's size: FASTER log bytes, Redis used_memory (-1 if unknown).</summary>
 public sealed record StoreStats(
     string Backend,
     long Puts,
@@ -73,5 +73,4 @@ public sealed record StoreStats(
     long Deletes,
     long CorruptRecords,
     long BytesWritten,
-    long ApproximateCount,
     long SizeBytes);

@@ -1,7 +1,9 @@
-using ServiceDescriptor = Google.Protobuf.Reflection.ServiceDescriptor;
-using Lait.Protos.V1;
+using Lait.Grpc.Wire;
 using Lait.Server.Hosting;
-using Lait.Transport;
+using Lait.Server.Metrics;
+using Lait.Server.Models;
+using Lait.Server.Service;
+using Lait.Store.Faster;
 using Lait.Transport.Auth;
 using Lait.Transport.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -9,43 +11,129 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
 
-// The LaitGrpc host. For now lait.v1.Lait is registered with every method answering
-// UNIMPLEMENTED, and health reports it NOT_SERVING; the service issue fills it in.
+// The LaitGrpc host: listens at once (health says NOT_SERVING), loads the models and recovers the
+// segment store, then serves lait.v1.Lait and reports SERVING. SIGTERM drains calls, checkpoints
+// the store and exits.
 IConfiguration configuration = new ConfigurationBuilder()
     .SetBasePath(AppContext.BaseDirectory)
     .AddJsonFile("appsettings.json", optional: true)
     .AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true)
     .Build();
-ServerSettings settings = ServerSettings.Load(args, configuration);
 
+ServerSettings settings;
+LaitSettings lait;
+try
+{
+    settings = ServerSettings.Load(args, configuration);
+    if (settings.RemainingArgs.Contains("--probe"))
+    {
+        string probedService = settings.RemainingArgs.SkipWhile(a => a != "--probe").Skip(1).FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "";
+        string probedHost = settings.Host is "0.0.0.0" or "*" ? "127.0.0.1" : settings.Host;
+        return await HealthProbe.RunAsync(probedHost, settings.Port, probedService, settings.TlsCertificatePath is not null, TimeSpan.FromSeconds(5));
+    }
+    lait = LaitSettings.Load(settings.RemainingArgs, configuration);
+}
+catch (Exception ex) when (ex is ArgumentException or FormatException or OverflowException)
+{
+    Console.Error.WriteLine($"error: {ex.Message}");
+    return 2;
+}
+
+var metrics = new MetricsRegistry();
+LaitService? service = null;
 await using GrpcServerHost host = GrpcServerHost.Create(
     settings.ToEndpoint(),
     options =>
     {
-        if (settings.ApiKeys.Count > 0)
-        {
-            options.Interceptors.Add(new ApiKeyInterceptor(settings.ApiKeys));
-        }
+        options.MaxReceiveMessageSize = lait.MaxMessageBytes;
+        options.MaxSendMessageSize = lait.MaxMessageBytes;
+        options.Interceptors.Add(new MetricsInterceptor(metrics));
+        if (settings.ApiKeys.Count > 0) options.Interceptors.Add(new ApiKeyInterceptor(settings.ApiKeys));
     },
     builder =>
     {
         builder.Logging.SetMinimumLevel(LogLevel.Information);
         // Per-request lines from ASP.NET Core would drown the log of a busy gRPC server.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        if (lait.JsonLogs)
+        {
+            builder.Logging.ClearProviders();
+            builder.Logging.AddJsonConsole();
+        }
+        MetricsEndpoint.Configure(builder, metrics, settings.Host, lait.MetricsPort);
     });
 
-const string laitService = "lait.v1.Lait";
-host.Registry.Add(ServiceDefinition
-    .CreateBuilder(LaitReflection.Descriptor.FindTypeByName<ServiceDescriptor>("Lait"))
-    .WithUnimplementedMessage("not implemented yet")
-    .Build());
+const string laitServiceName = "lait.v1.Lait";
+host.Registry.Add(LaitService.CreateDefinition(() => Volatile.Read(ref service)
+    ?? throw new RpcException(StatusCode.Unavailable, "the server is starting (loading models, recovering the segment store); retry shortly")));
 host.Health.SetStatus("", ServingStatus.NotServing);
-host.Health.SetStatus(laitService, ServingStatus.NotServing);
+host.Health.SetStatus(laitServiceName, ServingStatus.NotServing);
 
 await host.StartAsync();
-ILogger logger = host.App.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Lait.Server");
+ILoggerFactory loggers = host.App.Services.GetRequiredService<ILoggerFactory>();
+ILogger logger = loggers.CreateLogger("Lait.Server");
+// The first line on stdout names the gRPC address: tests and scripts wait for it.
+Console.WriteLine($"LISTENING {settings.Host}:{host.Port}");
 logger.LogInformation("LaitGrpc listening on {Address} (auth: {Auth})", host.Address,
     settings.ApiKeys.Count > 0 ? $"{settings.ApiKeys.Count} API key(s)" : "none");
+
+var entries = new List<ServedModelEntry>();
+FasterSegmentStore? store = null;
+try
+{
+    foreach (var location in lait.Models)
+    {
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var model = EngineServedModel.Load(location.Name, location.Directory, new Lait.Engine.Model.EngineOptions { Threads = lait.Threads });
+        entries.Add(new ServedModelEntry(model, lait.Batching, (kind, items, tokens) =>
+        {
+            metrics.Histogram("lait_batch_items", "Items per compute batch", [1, 2, 4, 8, 16, 32, 64, 128, 256], "model", "stage").Observe(items, location.Name, kind);
+            metrics.Histogram("lait_batch_tokens", "Tokens per compute batch", [16, 64, 256, 1024, 4096, 16384], "model", "stage").Observe(tokens, location.Name, kind);
+        }));
+        var d = model.Description;
+        logger.LogInformation("model {Name} loaded from {Dir} in {Ms} ms: {Arch} L={L} P={P} hidden={H} positions={Mode} fingerprint={Fp}",
+            d.Name, location.Directory, started.ElapsedMilliseconds, d.Architecture, d.NumLayers, d.TowerLayers, d.HiddenSize, d.PositionMode, d.Fingerprint[..16]);
+    }
+    var catalog = new ModelCatalog(entries, lait.DefaultModel!);
+    var recovering = System.Diagnostics.Stopwatch.StartNew();
+    store = new FasterSegmentStore(new FasterStoreOptions
+    {
+        Directory = lait.StoreDirectory,
+        Durability = lait.Durability,
+        Codec = lait.Codec,
+        MemoryBytes = lait.StoreMemoryBytes,
+        MaxLogBytes = lait.StoreMaxLogBytes,
+        Logger = loggers.CreateLogger("Lait.Store"),
+    });
+    var storeForMetrics = store;
+    metrics.Gauge("lait_store_puts_total", "Segment states written since start").Track(() => storeForMetrics.GetStats().Puts);
+    metrics.Gauge("lait_store_bytes", "Bytes of the store's log").Track(() => storeForMetrics.GetStats().SizeBytes);
+    logger.LogInformation("segment store at {Dir} recovered in {Ms} ms ({Bytes} bytes, durability {Durability}, codec {Codec})",
+        lait.StoreDirectory, recovering.ElapsedMilliseconds, store.GetStats().SizeBytes, lait.Durability, lait.Codec);
+
+    Volatile.Write(ref service, new LaitService(catalog, store, lait.Codec, lait.Limits, metrics, loggers.CreateLogger<LaitService>()));
+    host.Health.SetStatus(laitServiceName, ServingStatus.Serving);
+    host.Health.SetStatus("", ServingStatus.Serving);
+    logger.LogInformation("SERVING {Models} (default {Default})", string.Join(", ", entries.Select(e => e.Description.Name)), catalog.DefaultModel);
+}
+catch (Exception ex)
+{
+    // A server that cannot load its model or open its store must not pretend to serve.
+    logger.LogCritical(ex, "start-up failed: {Message}", ex.Message);
+    Console.Error.WriteLine($"error: start-up failed: {ex.Message}");
+    await host.StopAsync();
+    foreach (var e in entries) await e.DisposeAsync();
+    if (store is not null) await store.DisposeAsync();
+    return 1;
+}
+
 await host.App.WaitForShutdownAsync();
 host.Health.SetAllNotServing();
+logger.LogInformation("shutting down: calls drained, checkpointing the segment store");
+foreach (var e in entries)
+{
+    await e.DisposeAsync();
+    (e.Model as IDisposable)?.Dispose();
+}
+await store.DisposeAsync();
 return 0;

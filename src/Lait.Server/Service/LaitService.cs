@@ -45,18 +45,48 @@ public sealed class LaitService
             "Segment lookups by result: hit (state reused), miss (tower computed)", "model", "result");
     }
 
-    /// <summary>The transport's definition of lait.v1.Lait bound to this instance.</summary>
-    public ServiceDefinition CreateDefinition() =>
+    /// <summary>
+    /// The transport's definition of lait.v1.Lait. Each call asks <paramref name="resolve"/> for the
+    /// service, so the definition can be registered (and health and reflection can answer) while
+    /// models load and the store recovers; until then <paramref name="resolve"/> throws UNAVAILABLE.
+    /// </summary>
+    public static ServiceDefinition CreateDefinition(Func<LaitService> resolve) =>
         ServiceDefinition.CreateBuilder(LaitReflection.Descriptor.FindTypeByName<Google.Protobuf.Reflection.ServiceDescriptor>("Lait"))
-            .AddDuplexStreaming<EncodeSegmentRequest, EncodeSegmentResponse>("EncodeSegment", EncodeSegment)
-            .AddUnary<EncodeDocumentRequest, EncodeDocumentResponse>("EncodeDocument", EncodeDocument)
-            .AddUnary<CombineRequest, CombineResponse>("Combine", Combine)
-            .AddUnary<GetSegmentsRequest, GetSegmentsResponse>("GetSegments", GetSegments)
-            .AddUnary<DeleteSegmentsRequest, DeleteSegmentsResponse>("DeleteSegments", DeleteSegments)
-            .AddUnary<ListSegmentsRequest, ListSegmentsResponse>("ListSegments", ListSegments)
-            .AddUnary<ListModelsRequest, ListModelsResponse>("ListModels", ListModels)
-            .AddUnary<DescribeModelRequest, ModelInfo>("DescribeModel", DescribeModel)
+            .AddDuplexStreaming<EncodeSegmentRequest, EncodeSegmentResponse>("EncodeSegment", (r, w, c) => Mapped(() => resolve().EncodeSegment(r, w, c)))
+            .AddUnary<EncodeDocumentRequest, EncodeDocumentResponse>("EncodeDocument", (r, c) => Mapped(() => resolve().EncodeDocument(r, c)))
+            .AddUnary<CombineRequest, CombineResponse>("Combine", (r, c) => Mapped(() => resolve().Combine(r, c)))
+            .AddUnary<GetSegmentsRequest, GetSegmentsResponse>("GetSegments", (r, c) => Mapped(() => resolve().GetSegments(r, c)))
+            .AddUnary<DeleteSegmentsRequest, DeleteSegmentsResponse>("DeleteSegments", (r, c) => Mapped(() => resolve().DeleteSegments(r, c)))
+            .AddUnary<ListSegmentsRequest, ListSegmentsResponse>("ListSegments", (r, c) => Mapped(() => resolve().ListSegments(r, c)))
+            .AddUnary<ListModelsRequest, ListModelsResponse>("ListModels", (r, c) => Mapped(() => resolve().ListModels(r, c)))
+            .AddUnary<DescribeModelRequest, ModelInfo>("DescribeModel", (r, c) => Mapped(() => resolve().DescribeModel(r, c)))
             .Build();
+
+    // Known failures of the engine, store and batcher become their gRPC status; anything else stays
+    // an exception, which the transport logs and answers with INTERNAL.
+    private static async Task<T> Mapped<T>(Func<Task<T>> call)
+    {
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not RpcException && StatusMapping.TryMap(ex, out _))
+        {
+            throw StatusMapping.ToRpc(ex);
+        }
+    }
+
+    private static async Task Mapped(Func<Task> call)
+    {
+        try
+        {
+            await call().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not RpcException && StatusMapping.TryMap(ex, out _))
+        {
+            throw StatusMapping.ToRpc(ex);
+        }
+    }
 
     // ---------------------------------------------------------------- EncodeSegment
 

@@ -1,0 +1,149 @@
+using System.Globalization;
+using Lait.Server.Configuration;
+using Lait.Store.Codec;
+using Lait.Store.Faster;
+using Microsoft.Extensions.Configuration;
+
+namespace Lait.Server.Hosting;
+
+/// <summary>A model to serve: its name (as clients say it) and its Hugging Face-layout folder.</summary>
+public sealed record ModelLocation(string Name, string Directory);
+
+/// <summary>
+/// What the service serves and where it keeps state. Sources, later wins: appsettings.json
+/// (section "Lait"), environment (LAIT_MODEL_DIRS as NAME=PATH or PATH, comma-separated;
+/// LAIT_DEFAULT_MODEL, LAIT_STORE_DIR, LAIT_DURABILITY, LAIT_CODEC, LAIT_METRICS_PORT,
+/// LAIT_LOG_FORMAT), command line (--model-dir [NAME=]PATH repeatable, --default-model,
+/// --store-dir, --durability durable|checkpoint, --codec fp16|fp32|int8, --metrics-port,
+/// --log-format text|json, --max-message-bytes, --threads, limits as --max-*).
+/// </summary>
+public sealed class LaitSettings
+{
+    public const string DefaultModelDirectory = "models/lait-nli-mini";
+
+    public List<ModelLocation> Models { get; } = new();
+    public string? DefaultModel { get; set; }
+    public string StoreDirectory { get; set; } = "data/store";
+    public DurabilityMode Durability { get; set; } = DurabilityMode.Durable;
+    public StateCodec Codec { get; set; } = StateCodec.Fp16;
+    /// <summary>HTTP/1.1 port serving /metrics; -1 disables it, 0 picks a free port.</summary>
+    public int MetricsPort { get; set; } = 9464;
+    public bool JsonLogs { get; set; }
+    public int MaxMessageBytes { get; set; } = 16 * 1024 * 1024;
+    public int Threads { get; set; } = Environment.ProcessorCount;
+    public long StoreMemoryBytes { get; set; } = 256L << 20;
+    public long StoreMaxLogBytes { get; set; } = 16L << 30;
+    public ServiceLimits Limits { get; } = new();
+    public BatchingSettings Batching { get; } = new();
+
+    public static LaitSettings Load(IReadOnlyList<string> args, IConfiguration configuration)
+    {
+        var s = new LaitSettings();
+        var section = configuration.GetSection("Lait");
+        foreach (var child in section.GetSection("Models").GetChildren())
+        {
+            if (child.Value is { } v) s.Models.Add(ParseModel(v));
+        }
+        s.DefaultModel = section["DefaultModel"] ?? s.DefaultModel;
+        s.StoreDirectory = section["StoreDirectory"] ?? s.StoreDirectory;
+        if (section["Durability"] is { } d) s.Durability = ParseDurability(d);
+        if (section["Codec"] is { } c) s.Codec = ParseCodec(c);
+        if (section["MetricsPort"] is { } mp) s.MetricsPort = ParseInt(mp, "MetricsPort", -1);
+
+        if (Environment.GetEnvironmentVariable("LAIT_MODEL_DIRS") is { Length: > 0 } envModels)
+        {
+            s.Models.Clear();
+            foreach (var m in envModels.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)) s.Models.Add(ParseModel(m));
+        }
+        s.DefaultModel = Environment.GetEnvironmentVariable("LAIT_DEFAULT_MODEL") ?? s.DefaultModel;
+        s.StoreDirectory = Environment.GetEnvironmentVariable("LAIT_STORE_DIR") ?? s.StoreDirectory;
+        if (Environment.GetEnvironmentVariable("LAIT_DURABILITY") is { Length: > 0 } ed) s.Durability = ParseDurability(ed);
+        if (Environment.GetEnvironmentVariable("LAIT_CODEC") is { Length: > 0 } ec) s.Codec = ParseCodec(ec);
+        if (Environment.GetEnvironmentVariable("LAIT_METRICS_PORT") is { Length: > 0 } em) s.MetricsPort = ParseInt(em, "LAIT_METRICS_PORT", -1);
+        if (Environment.GetEnvironmentVariable("LAIT_LOG_FORMAT") is { Length: > 0 } lf) s.JsonLogs = ParseLogFormat(lf);
+
+        bool modelsFromCommandLine = false;
+        for (int i = 0; i < args.Count; i++)
+        {
+            string arg = args[i];
+            string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{arg} needs a value");
+            switch (arg)
+            {
+                case "--model-dir":
+                    if (!modelsFromCommandLine)
+                    {
+                        s.Models.Clear();
+                        modelsFromCommandLine = true;
+                    }
+                    s.Models.Add(ParseModel(Value()));
+                    break;
+                case "--default-model": s.DefaultModel = Value(); break;
+                case "--store-dir": s.StoreDirectory = Value(); break;
+                case "--durability": s.Durability = ParseDurability(Value()); break;
+                case "--codec": s.Codec = ParseCodec(Value()); break;
+                case "--metrics-port": s.MetricsPort = ParseInt(Value(), arg, -1); break;
+                case "--log-format": s.JsonLogs = ParseLogFormat(Value()); break;
+                case "--max-message-bytes": s.MaxMessageBytes = ParseInt(Value(), arg, 1024); break;
+                case "--threads": s.Threads = ParseInt(Value(), arg, 1); break;
+                case "--store-memory-bytes": s.StoreMemoryBytes = ParseInt(Value(), arg, 1 << 20); break;
+                case "--max-segments-per-call": s.Limits.MaxSegmentsPerCall = ParseInt(Value(), arg, 1); break;
+                case "--max-evidence-per-claim": s.Limits.MaxEvidencePerClaim = ParseInt(Value(), arg, 1); break;
+                case "--max-document-sentences": s.Limits.MaxDocumentSentences = ParseInt(Value(), arg, 1); break;
+                case "--max-text-chars": s.Limits.MaxTextChars = ParseInt(Value(), arg, 1); break;
+                case "--max-in-flight-per-stream": s.Limits.MaxInFlightPerStream = ParseInt(Value(), arg, 1); break;
+                case "--max-concurrent-streams": s.Limits.MaxConcurrentStreams = ParseInt(Value(), arg, 1); break;
+                case "--max-batch-tokens": s.Batching.MaxBatchTokens = ParseInt(Value(), arg, 1); break;
+                case "--max-queue-delay-ms": s.Batching.MaxQueueDelayMs = ParseInt(Value(), arg, 0); break;
+                case "--max-queued-items": s.Batching.MaxQueuedItems = ParseInt(Value(), arg, 1); break;
+                default:
+                    throw new ArgumentException($"unknown option '{arg}' (see README: Configuration)");
+            }
+        }
+
+        if (s.Models.Count == 0) s.Models.Add(ParseModel(DefaultModelDirectory));
+        s.DefaultModel ??= s.Models[0].Name;
+        return s;
+    }
+
+    // "NAME=PATH" or "PATH" (the name is then the folder's name).
+    private static ModelLocation ParseModel(string value)
+    {
+        int eq = value.IndexOf('=');
+        string path = eq > 0 ? value[(eq + 1)..] : value;
+        string name = eq > 0 ? value[..eq] : Path.GetFileName(Path.TrimEndingDirectorySeparator(path));
+        if (name.Length == 0) throw new ArgumentException($"cannot name the model at '{value}': use NAME=PATH");
+        return new ModelLocation(name, path);
+    }
+
+    private static DurabilityMode ParseDurability(string value) => value.ToLowerInvariant() switch
+    {
+        "durable" => DurabilityMode.Durable,
+        "checkpoint" => DurabilityMode.Checkpoint,
+        _ => throw new ArgumentException($"durability must be 'durable' or 'checkpoint', got '{value}'"),
+    };
+
+    private static StateCodec ParseCodec(string value) => value.ToLowerInvariant() switch
+    {
+        "fp32" => StateCodec.Fp32,
+        "fp16" => StateCodec.Fp16,
+        "int8" => StateCodec.Int8PerToken,
+        "bf16" => StateCodec.Bf16,
+        _ => throw new ArgumentException($"codec must be fp32, fp16, bf16 or int8, got '{value}'"),
+    };
+
+    private static bool ParseLogFormat(string value) => value.ToLowerInvariant() switch
+    {
+        "json" => true,
+        "text" => false,
+        _ => throw new ArgumentException($"log format must be 'text' or 'json', got '{value}'"),
+    };
+
+    private static int ParseInt(string value, string name, int min)
+    {
+        if (!int.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int n) || n < min)
+        {
+            throw new ArgumentException($"{name} must be an integer >= {min}, got '{value}'");
+        }
+        return n;
+    }
+}

@@ -32,6 +32,7 @@ public sealed class LaitService
     private readonly ServiceLimits _limits;
     private readonly ILogger _logger;
     private readonly Counter _cacheLookups;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<SegmentId, Task<PutResult>> _inFlight = new();
     private int _openStreams;
 
     public LaitService(ModelCatalog models, ISegmentStore store, StateCodec codec, ServiceLimits limits, MetricsRegistry metrics, ILogger<LaitService> logger)
@@ -171,19 +172,50 @@ public sealed class LaitService
         return ack;
     }
 
-    /// <summary>Stores a segment's tower state unless an identical segment is already stored.</summary>
+    /// <summary>
+    /// Stores a segment's tower state unless an identical segment is already stored or being stored:
+    /// concurrent requests for the same id (one document's repeated sentence, two pipelines ingesting
+    /// the same text) share one tower pass and one put.
+    /// </summary>
     private async Task<PutResult> StoreSegmentAsync(ServedModelEntry model, TokenizedSegment segment, CancellationToken ct)
     {
         var key = model.KeyFor(segment);
         var id = key.ComputeId();
-        if (await _store.ExistsAsync(id, ct).ConfigureAwait(false))
+        var mine = new TaskCompletionSource<PutResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var inFlight = _inFlight.GetOrAdd(id, mine.Task);
+        if (inFlight != mine.Task)
         {
             _cacheLookups.Inc(model.Description.Name, "hit");
-            return new PutResult(id, AlreadyPresent: true, StoredBytes: 0);
+            var shared = await inFlight.WaitAsync(ct).ConfigureAwait(false);
+            return shared with { AlreadyPresent = true };
         }
-        _cacheLookups.Inc(model.Description.Name, "miss");
-        var state = await model.Towers.EnqueueAsync(segment, segment.TokenIds.Length, ct).ConfigureAwait(false);
-        return await _store.PutAsync(new SegmentState(key, model.Description.HiddenSize, state), ct).ConfigureAwait(false);
+        try
+        {
+            PutResult result;
+            if (await _store.ExistsAsync(id, ct).ConfigureAwait(false))
+            {
+                _cacheLookups.Inc(model.Description.Name, "hit");
+                result = new PutResult(id, AlreadyPresent: true, StoredBytes: 0);
+            }
+            else
+            {
+                _cacheLookups.Inc(model.Description.Name, "miss");
+                var state = await model.Towers.EnqueueAsync(segment, segment.TokenIds.Length, ct).ConfigureAwait(false);
+                result = await _store.PutAsync(new SegmentState(key, model.Description.HiddenSize, state), ct).ConfigureAwait(false);
+            }
+            mine.SetResult(result);
+            return result;
+        }
+        catch (Exception ex)
+        {
+            mine.SetException(ex);
+            _ = mine.Task.Exception; // observed here; waiters rethrow it
+            throw;
+        }
+        finally
+        {
+            _inFlight.TryRemove(new KeyValuePair<SegmentId, Task<PutResult>>(id, mine.Task));
+        }
     }
 
     // ---------------------------------------------------------------- EncodeDocument

@@ -1,0 +1,159 @@
+using System.Net.Http;
+using Lait.Client;
+using Lait.Grpc.Wire;
+using Lait.Protos.V1;
+using Lait.Server.Tests.Support;
+using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
+
+namespace Lait.Server.Tests.Service;
+
+/// <summary>Behaviour across server processes: restarts, crashes, auth, metrics, other models.</summary>
+public class ServerLifecycleTests
+{
+    private static async Task<List<EncodeSegmentResponse>> EncodeAsync(LaitClient client, IEnumerable<(string Text, Role Role)> segments)
+    {
+        using var call = client.EncodeSegment(CallOptions.WithTimeout(TimeSpan.FromSeconds(60)));
+        var reader = Task.Run(async () =>
+        {
+            var acks = new List<EncodeSegmentResponse>();
+            while (await call.ResponseStream.MoveNext()) acks.Add(call.ResponseStream.Current);
+            return acks;
+        });
+        foreach (var (text, role) in segments)
+        {
+            await call.RequestStream.WriteAsync(new EncodeSegmentRequest { Segment = new SegmentInput { Text = text, Role = role } });
+        }
+        await call.RequestStream.CompleteAsync();
+        return await reader;
+    }
+
+    private static CombineRequest Verify(IEnumerable<string> ids)
+    {
+        var request = new CombineRequest { Task = TaskType.VerifyClaim };
+        request.Segments.AddRange(ids.Select(id => new SegmentRef { SegmentId = id }));
+        return request;
+    }
+
+    private static string Fingerprint(CombineResponse r) =>
+        string.Join(";", r.ClaimVerification.Evidence.Select(e => $"{e.Index}:{string.Join(',', e.Scores.Select(s => s.Probability.ToString("R")))}"));
+
+    [Fact]
+    public async Task StoredStatesSurviveARestartAndGiveTheSameAnswer()
+    {
+        using var dir = new TempDirectory();
+        string model = TinyModelWriter.Write(dir.Sub("tiny"), new TinyModelWriter.Options());
+        string[] args = ["--model-dir", model, "--store-dir", dir.Sub("store")];
+        string before;
+        List<EncodeSegmentResponse> acks;
+        await using (var server = await ServerProcess.StartAsync(args))
+        {
+            acks = await EncodeAsync(server.Client, [("Water is wet.", Role.First), ("Rain falls from clouds.", Role.Other), ("Ice is cold.", Role.Other)]);
+            before = Fingerprint(await server.Client.CombineAsync(Verify(acks.Select(a => a.SegmentId))));
+            Assert.Equal(0, await server.StopAsync());
+        }
+        await using (var server = await ServerProcess.StartAsync(args))
+        {
+            var after = await server.Client.CombineAsync(Verify(acks.Select(a => a.SegmentId)));
+            Assert.Equal(before, Fingerprint(after));
+        }
+    }
+
+    [Fact]
+    public async Task AcknowledgedSegmentsSurviveKillNine()
+    {
+        using var dir = new TempDirectory();
+        string model = TinyModelWriter.Write(dir.Sub("tiny"), new TinyModelWriter.Options());
+        string[] args = ["--model-dir", model, "--store-dir", dir.Sub("store"), "--durability", "durable"];
+        List<EncodeSegmentResponse> acks;
+        await using (var server = await ServerProcess.StartAsync(args))
+        {
+            acks = await EncodeAsync(server.Client, Enumerable.Range(0, 40).Select(i => ($"The river is {i} years old.", Role.Other)));
+            Assert.All(acks, a => Assert.Null(a.Error));
+            await server.KillAsync();
+        }
+        await using (var server = await ServerProcess.StartAsync(args))
+        {
+            var got = await server.Client.GetSegmentsAsync(new GetSegmentsRequest { SegmentIds = { acks.Select(a => a.SegmentId) } });
+            Assert.Empty(got.MissingIds);
+            Assert.Equal(acks.Count, got.Found.Count);
+        }
+    }
+
+    [Fact]
+    public async Task ApiKeysAreRequiredExceptForHealth()
+    {
+        using var dir = new TempDirectory();
+        string model = TinyModelWriter.Write(dir.Sub("tiny"), new TinyModelWriter.Options());
+        await using var server = await ServerProcess.StartAsync("--model-dir", model, "--store-dir", dir.Sub("store"), "--api-key", "s3cret");
+
+        Assert.Equal(ServingStatus.Serving, await new HealthClient(server.Channel).CheckAsync());
+        var noKey = await Assert.ThrowsAsync<RpcException>(() => server.Client.ListModelsAsync(new ListModelsRequest()).ResponseAsync);
+        Assert.Equal(StatusCode.Unauthenticated, noKey.StatusCode);
+
+        using var wrong = GrpcChannel.ForAddress($"http://127.0.0.1:{server.Port}", new GrpcChannelOptions { ApiKey = "nope" });
+        var wrongKey = await Assert.ThrowsAsync<RpcException>(() => new LaitClient(wrong).ListModelsAsync(new ListModelsRequest()).ResponseAsync);
+        Assert.Equal(StatusCode.Unauthenticated, wrongKey.StatusCode);
+
+        using var right = GrpcChannel.ForAddress($"http://127.0.0.1:{server.Port}", new GrpcChannelOptions { ApiKey = "s3cret" });
+        Assert.Single((await new LaitClient(right).ListModelsAsync(new ListModelsRequest())).Models);
+    }
+
+    [Fact]
+    public async Task MetricsEndpointCountsCallsAndCacheHits()
+    {
+        using var dir = new TempDirectory();
+        string model = TinyModelWriter.Write(dir.Sub("tiny"), new TinyModelWriter.Options());
+        int metricsPort = FreePort();
+        await using var server = await ServerProcess.StartAsync("--model-dir", model, "--store-dir", dir.Sub("store"), "--metrics-port", metricsPort.ToString());
+        await EncodeAsync(server.Client, [("The sun is hot.", Role.Other), ("The sun is hot.", Role.Other)]);
+
+        using var http = new HttpClient();
+        string text = await http.GetStringAsync($"http://127.0.0.1:{metricsPort}/metrics");
+        Assert.Contains("lait_rpc_calls_total{method=\"/lait.v1.Lait/EncodeSegment\",code=\"OK\"} 1", text);
+        Assert.Contains("lait_segment_cache_lookups_total{model=\"tiny\",result=\"miss\"} 1", text);
+        Assert.Contains("lait_segment_cache_lookups_total{model=\"tiny\",result=\"hit\"} 1", text);
+        Assert.Contains("lait_rpc_duration_seconds_bucket{method=\"/lait.v1.Lait/EncodeSegment\",le=\"+Inf\"} 1", text);
+        Assert.Contains("# TYPE lait_batch_tokens histogram", text);
+    }
+
+    [Fact]
+    public async Task ExtractiveQaReturnsASpanOfThePassageWithItsOffsets()
+    {
+        using var dir = new TempDirectory();
+        string model = TinyModelWriter.Write(dir.Sub("tiny-qa"), new TinyModelWriter.Options { QuestionAnswering = true, Labels = [] });
+        await using var server = await ServerProcess.StartAsync("--model-dir", model, "--store-dir", dir.Sub("store"));
+        const string passage = "Paris is the capital of France. The river is old.";
+        var request = new CombineRequest { Task = TaskType.ExtractiveQa, NBest = 3, MaxAnswerTokens = 4 };
+        request.Segments.Add(new SegmentRef { Inline = new SegmentInput { Text = "What is the capital of France?" } });
+        request.Segments.Add(new SegmentRef { Inline = new SegmentInput { Text = passage } });
+
+        var answer = (await server.Client.CombineAsync(request)).Extractive;
+        Assert.Equal(3, answer.Answers.Count);
+        Assert.All(answer.Answers, a =>
+        {
+            Assert.Equal(1, a.SegmentIndex);
+            Assert.Equal(passage[a.CharStart..a.CharEnd], a.Text);
+        });
+        Assert.True(answer.Answers[0].Score >= answer.Answers[1].Score);
+    }
+
+    [Fact]
+    public async Task BadConfigurationFailsFastWithAClearMessage()
+    {
+        using var dir = new TempDirectory();
+        var missing = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            ServerProcess.StartAsync("--model-dir", dir.Sub("no-model-here"), "--store-dir", dir.Sub("store")));
+        Assert.Contains("start-up failed", missing.Message);
+        var unknown = await Assert.ThrowsAsync<InvalidOperationException>(() => ServerProcess.StartAsync("--frobnicate"));
+        Assert.Contains("unknown option '--frobnicate'", unknown.Message);
+    }
+
+    private static int FreePort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+}

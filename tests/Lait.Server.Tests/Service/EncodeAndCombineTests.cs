@@ -1,7 +1,7 @@
 using Lait.Client;
 using Lait.Grpc.Wire;
 using Lait.Protos.V1;
-using Lait.Server.Tests.Support;
+using Lait.Testing;
 
 namespace Lait.Server.Tests.Service;
 

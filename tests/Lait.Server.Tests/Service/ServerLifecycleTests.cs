@@ -2,7 +2,7 @@ using System.Net.Http;
 using Lait.Client;
 using Lait.Grpc.Wire;
 using Lait.Protos.V1;
-using Lait.Server.Tests.Support;
+using Lait.Testing;
 using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
 
 namespace Lait.Server.Tests.Service;

@@ -1,4 +1,4 @@
-using Lait.Server.Tests.Support;
+using Lait.Testing;
 
 namespace Lait.Server.Tests.Service;
 

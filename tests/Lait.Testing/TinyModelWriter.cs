@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Lait.Server.Tests.Support;
+namespace Lait.Testing;
 
 /// <summary>
 /// Writes a tiny BERT checkpoint in the Hugging Face layout (config.json, model.safetensors,
@@ -22,6 +22,9 @@ public static class TinyModelWriter
         "##s", "##ed", "##ing", "##er", "##ly", ".", ",", "!", "?", "'", "\"", "-", "(", ")", "0", "1", "2", "3", "4",
         "5", "6", "7", "8", "9", "##0", "##1", "##2", "##3", "##4", "##5", "##6", "##7", "##8", "##9",
     ];
+
+    /// <summary>The words of the tiny vocabulary (no specials, no ## pieces): text made of them has no [UNK].</summary>
+    public static IReadOnlyList<string> Vocabulary { get; } = Words.Where(w => w.All(char.IsAsciiLetterLower)).ToArray();
 
     public sealed record Options(int Layers = 2, int Hidden = 32, int Heads = 2, int Intermediate = 64, int MaxPositions = 64,
         int TowerLayers = 1, string PositionMode = "per_segment", bool QuestionAnswering = false, int Seed = 7)

@@ -4,7 +4,7 @@ using Lait.Client;
 using Lait.Grpc.Wire;
 using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
 
-namespace Lait.Server.Tests.Support;
+namespace Lait.Testing;
 
 /// <summary>
 /// A real Lait.Server process on 127.0.0.1 with an ephemeral port, started from the build output

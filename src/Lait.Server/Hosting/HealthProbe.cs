@@ -31,6 +31,8 @@ public static class HealthProbe
             using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).ConfigureAwait(false);
             await using var body = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
             var message = await MessageFraming.ReadAsync(body, 1024, CancellationToken.None).ConfigureAwait(false);
+            // Trailers arrive only after the body has been read to its end.
+            await body.CopyToAsync(Stream.Null).ConfigureAwait(false);
             string? status = response.TrailingHeaders.TryGetValues(GrpcProtocol.StatusHeader, out var t) ? t.FirstOrDefault()
                 : response.Headers.TryGetValues(GrpcProtocol.StatusHeader, out var h) ? h.FirstOrDefault() : null;
             if (status != "0" || message is null)

@@ -148,6 +148,32 @@ public class ServerLifecycleTests
         Assert.Contains("unknown option '--frobnicate'", unknown.Message);
     }
 
+    [Fact]
+    public async Task ProbeModeReportsServingAndUnreachable()
+    {
+        using var dir = new TempDirectory();
+        string model = TinyModelWriter.Write(dir.Sub("tiny"), new TinyModelWriter.Options());
+        await using var server = await ServerProcess.StartAsync("--model-dir", model, "--store-dir", dir.Sub("store"));
+        var (code, output) = await RunProbeAsync(server.Port, "lait.v1.Lait");
+        Assert.True(code == 0, $"probe exited {code}: {output}");
+        Assert.Contains("Serving", output);
+        var (unknownCode, _) = await RunProbeAsync(server.Port, "no.such.Service");
+        Assert.Equal(1, unknownCode);
+        var (closedCode, closedOutput) = await RunProbeAsync(FreePort(), "");
+        Assert.Equal(2, closedCode);
+        Assert.Contains("cannot reach", closedOutput);
+    }
+
+    private static async Task<(int Code, string Output)> RunProbeAsync(int port, string service)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { ServerProcess.ServerDll, "--probe", service, "--port", port.ToString() }) psi.ArgumentList.Add(a);
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        string output = await p.StandardOutput.ReadToEndAsync() + await p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        return (p.ExitCode, output);
+    }
+
     private static int FreePort()
     {
         var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);

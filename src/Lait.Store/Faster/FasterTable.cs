@@ -33,7 +33,9 @@ internal sealed class FasterTable : IAsyncDisposable
 
     private int _inFlight;
     private volatile bool _closing;
-    private volatile bool _lowDisk;
+    private readonly long _diskReserve;  // bytes FASTER may still write that the probe cannot see
+    private long _freeAtProbe;
+    private long _appendedSinceProbe;
     private long _writes;            // bumped by every upsert/delete
     private long _writesAtLastCommit;
     private bool _truncatePending;
@@ -51,6 +53,9 @@ internal sealed class FasterTable : IAsyncDisposable
         _maxLogBytes = maxLogBytes;
         _minFreeDiskBytes = minFreeDiskBytes;
         _logger = logger;
+        // Unflushed log (up to the in-memory size) and an index checkpoint (old and new copy) are written
+        // without passing through UpsertAsync's accounting, so keep room for them.
+        _diskReserve = memoryBytes + 2 * indexBytes;
 
         var logDir = Path.Combine(directory, "log");
         var checkpointDir = Path.Combine(directory, "checkpoints");
@@ -91,13 +96,14 @@ internal sealed class FasterTable : IAsyncDisposable
             _device.Dispose();
             throw new StoreOpenException($"Cannot open store table '{name}' in '{directory}': recovery failed: {e.Message}", e);
         }
-        _lowDisk = FreeDiskBytes() < _minFreeDiskBytes;
+        _freeAtProbe = FreeDiskBytes();
         _loop = Task.Run(RunLoopAsync);
     }
 
     public long LogBytes => _kv.Log.TailAddress - _kv.Log.BeginAddress;
     public long EntryCount => _kv.EntryCount;
-    public bool IsLowOnDisk => _lowDisk;
+    /// <summary>Free-space floor in force: the configured minimum plus the reserve for unaccounted writes.</summary>
+    public long DiskFloorBytes => _minFreeDiskBytes > long.MaxValue - _diskReserve ? long.MaxValue : _minFreeDiskBytes + _diskReserve;
 
     /// <summary>Reads values for many keys; null where absent. Disk reads are issued together.</summary>
     public async Task<byte[]?[]> ReadManyAsync(IReadOnlyList<byte[]> keys, CancellationToken cancellationToken)
@@ -143,9 +149,13 @@ internal sealed class FasterTable : IAsyncDisposable
     /// <summary>Writes a value; completes when it is as durable as the mode promises.</summary>
     public Task UpsertAsync(byte[] key, byte[] value, CancellationToken cancellationToken)
     {
-        if (_lowDisk)
+        // FASTER blocks (it does not fail) when a flush hits ENOSPC, so refuse before the disk fills:
+        // free space at the last probe, minus what was appended since, must stay above the floor.
+        long expectedFree = Volatile.Read(ref _freeAtProbe) - Interlocked.Read(ref _appendedSinceProbe) - value.Length;
+        if (expectedFree < DiskFloorBytes)
             throw new StoreFullException(
-                $"Store '{_directory}' has less than {_minFreeDiskBytes} bytes of free disk; nothing was written.");
+                $"Store '{_directory}' is out of disk space: about {Math.Max(0, expectedFree)} bytes free, floor is " +
+                $"{DiskFloorBytes} (MinFreeDiskBytes {_minFreeDiskBytes} + reserve {_diskReserve}); nothing was written.");
         Enter();
         var session = RentSession();
         try
@@ -154,6 +164,7 @@ internal sealed class FasterTable : IAsyncDisposable
             if (status.IsPending)
                 session.CompletePending(wait: true);
             Interlocked.Increment(ref _writes);
+            Interlocked.Add(ref _appendedSinceProbe, key.Length + value.Length + 16);
         }
         finally
         {
@@ -232,7 +243,11 @@ internal sealed class FasterTable : IAsyncDisposable
             bool fullDue = sinceFullCheckpoint.Elapsed >= _checkpointInterval && dirty;
             if (sinceDiskCheck.ElapsedMilliseconds >= 500)
             {
-                _lowDisk = FreeDiskBytes() < _minFreeDiskBytes;
+                // Appends racing with the probe may be counted twice (safe side), never lost: the reserve covers
+                // log bytes that are appended but not yet flushed when the probe runs.
+                long appended = Interlocked.Read(ref _appendedSinceProbe);
+                Volatile.Write(ref _freeAtProbe, FreeDiskBytes());
+                Interlocked.Add(ref _appendedSinceProbe, -appended);
                 sinceDiskCheck.Restart();
             }
             if (stopping)

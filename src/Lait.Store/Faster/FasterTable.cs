@@ -17,7 +17,7 @@ internal sealed class FasterTable : IAsyncDisposable
     private readonly string _directory;
     private readonly IDevice _device;
     private readonly FasterKV<SpanByte, SpanByte> _kv;
-    private readonly ConcurrentBag<ClientSession<SpanByte, SpanByte, SpanByte, byte[], long, SpanByteFunctions_ByteArrayOutput<long>>> _sessions = new();
+    private readonly ConcurrentBag<ClientSession<SpanByte, SpanByte, SpanByte, PooledRecord, long, PooledRecordFunctions>> _sessions = new();
     private readonly DurabilityMode _durability;
     private readonly TimeSpan _commitInterval;
     private readonly TimeSpan _checkpointInterval;
@@ -105,44 +105,72 @@ internal sealed class FasterTable : IAsyncDisposable
     /// <summary>Free-space floor in force: the configured minimum plus the reserve for unaccounted writes.</summary>
     public long DiskFloorBytes => _minFreeDiskBytes > long.MaxValue - _diskReserve ? long.MaxValue : _minFreeDiskBytes + _diskReserve;
 
-    /// <summary>Reads values for many keys; null where absent. Disk reads are issued together.</summary>
-    public async Task<byte[]?[]> ReadManyAsync(IReadOnlyList<byte[]> keys, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads values for many keys (not found: <see cref="PooledRecord.Found"/> false). Disk reads are issued
+    /// together. The caller must <see cref="PooledRecord.Return"/> every result.
+    /// </summary>
+    public async Task<PooledRecord[]> ReadManyAsync(IReadOnlyList<byte[]> keys, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         Enter();
         var session = RentSession();
+        bool clean = false;
         try
         {
-            var results = new byte[]?[keys.Count];
+            var results = new PooledRecord[keys.Count];
             bool anyPending = false;
             for (int i = 0; i < keys.Count; i++)
             {
-                byte[] output = null!;
+                PooledRecord output = default;
                 var status = Read(session, keys[i], ref output, i);
                 if (status.IsPending)
                     anyPending = true;
                 else if (status.Found)
                     results[i] = output;
                 else if (status.IsFaulted)
+                {
+                    ReturnAll(results);
                     throw new StoreUnavailableException($"Store table '{_name}': read failed.");
+                }
             }
             if (anyPending)
             {
-                using var outputs = await session.CompletePendingWithOutputsAsync(false, cancellationToken).ConfigureAwait(false);
+                // Not cancellable on purpose: a session must not go back to the pool with reads in flight,
+                // or their outputs would surface in a later caller's completion.
+                using var outputs = await session.CompletePendingWithOutputsAsync(waitForCommit: false, token: CancellationToken.None).ConfigureAwait(false);
                 while (outputs.Next())
                 {
                     ref var completed = ref outputs.Current;
                     if (completed.Status.IsFaulted)
+                    {
+                        ReturnAll(results);
                         throw new StoreUnavailableException($"Store table '{_name}': disk read failed.");
+                    }
                     if (completed.Status.Found)
                         results[completed.Context] = completed.Output;
+                    else
+                        completed.Output.Return();
                 }
             }
+            clean = true;
             return results;
         }
         finally
         {
-            ReturnSession(session);
+            if (clean)
+                ReturnSession(session);
+            else
+                session.Dispose();
             Exit();
+        }
+    }
+
+    public static void ReturnAll(PooledRecord[] records)
+    {
+        for (int i = 0; i < records.Length; i++)
+        {
+            records[i].Return();
+            records[i] = default;
         }
     }
 
@@ -345,8 +373,8 @@ internal sealed class FasterTable : IAsyncDisposable
         }
     }
 
-    private static unsafe Status Read(ClientSession<SpanByte, SpanByte, SpanByte, byte[], long, SpanByteFunctions_ByteArrayOutput<long>> session,
-        byte[] key, ref byte[] output, long context)
+    private static unsafe Status Read(ClientSession<SpanByte, SpanByte, SpanByte, PooledRecord, long, PooledRecordFunctions> session,
+        byte[] key, ref PooledRecord output, long context)
     {
         fixed (byte* k = key)
         {
@@ -356,7 +384,7 @@ internal sealed class FasterTable : IAsyncDisposable
         }
     }
 
-    private static unsafe Status Upsert(ClientSession<SpanByte, SpanByte, SpanByte, byte[], long, SpanByteFunctions_ByteArrayOutput<long>> session,
+    private static unsafe Status Upsert(ClientSession<SpanByte, SpanByte, SpanByte, PooledRecord, long, PooledRecordFunctions> session,
         byte[] key, byte[] value)
     {
         fixed (byte* k = key, v = value)
@@ -367,7 +395,7 @@ internal sealed class FasterTable : IAsyncDisposable
         }
     }
 
-    private static unsafe Status Delete(ClientSession<SpanByte, SpanByte, SpanByte, byte[], long, SpanByteFunctions_ByteArrayOutput<long>> session,
+    private static unsafe Status Delete(ClientSession<SpanByte, SpanByte, SpanByte, PooledRecord, long, PooledRecordFunctions> session,
         byte[] key)
     {
         fixed (byte* k = key)
@@ -377,12 +405,12 @@ internal sealed class FasterTable : IAsyncDisposable
         }
     }
 
-    private ClientSession<SpanByte, SpanByte, SpanByte, byte[], long, SpanByteFunctions_ByteArrayOutput<long>> RentSession() =>
+    private ClientSession<SpanByte, SpanByte, SpanByte, PooledRecord, long, PooledRecordFunctions> RentSession() =>
         _sessions.TryTake(out var session)
             ? session
-            : _kv.For(new SpanByteFunctions_ByteArrayOutput<long>()).NewSession<SpanByteFunctions_ByteArrayOutput<long>>();
+            : _kv.For(new PooledRecordFunctions()).NewSession<PooledRecordFunctions>();
 
-    private void ReturnSession(ClientSession<SpanByte, SpanByte, SpanByte, byte[], long, SpanByteFunctions_ByteArrayOutput<long>> session)
+    private void ReturnSession(ClientSession<SpanByte, SpanByte, SpanByte, PooledRecord, long, PooledRecordFunctions> session)
     {
         if (_sessions.Count < MaxPooledSessions)
             _sessions.Add(session);

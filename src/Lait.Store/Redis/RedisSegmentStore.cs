@@ -83,7 +83,8 @@ public sealed class RedisSegmentStore : ISegmentStore
     public async Task<GetManyResult> GetManyAsync(IReadOnlyList<SegmentId> ids, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(ids);
-        var records = new byte[]?[ids.Count];
+        StoreLimits.CheckGetCount(ids.Count);
+        var records = new ReadOnlyMemory<byte>?[ids.Count];
         if (ids.Count > 0)
         {
             // One GET per id (ids live in different cluster slots), sent as one pipelined batch.
@@ -98,7 +99,9 @@ public sealed class RedisSegmentStore : ISegmentStore
                 return true;
             }, cancellationToken).ConfigureAwait(false);
             for (int i = 0; i < ids.Count; i++)
-                records[i] = reads[i].Result.IsNull ? null : (byte[]?)reads[i].Result;
+                // Careful: a null byte[] converts implicitly to an *empty* ReadOnlyMemory, so test IsNull explicitly.
+                if (!reads[i].Result.IsNull)
+                    records[i] = (byte[])reads[i].Result!;
         }
         return StoreCounters.DecodeAll(ids, records, _counters, _logger, "Redis");
     }

@@ -92,25 +92,56 @@ public class FasterStoreTests
         }
     }
 
-    [Fact]
-    public async Task ColdReads_FromDiskAfterMemoryIsExceeded_ReturnIdenticalStates()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1 << 20)]
+    public async Task ColdReads_FromDiskAfterMemoryIsExceeded_ReturnIdenticalStates(int readCacheBytes)
     {
         using var directory = new TempDirectory();
-        // 64 KiB pages, 256 KiB of log in memory, no read cache; 120 states of ~25 KB = ~3 MB, mostly on disk.
+        // 64 KiB pages, 256 KiB of log in memory; 120 states of ~25 KB = ~3 MB, mostly on disk. With a read
+        // cache, the second pass is served partly from it.
+        var options = new FasterStoreOptions
+        {
+            Directory = directory.Path, Codec = StateCodec.Fp16, PageSizeBits = 16, MemoryBytes = 256 << 10,
+            ReadCacheBytes = readCacheBytes, IndexBytes = 1 << 20, SegmentSizeBits = 22, MinFreeDiskBytes = 1 << 20,
+        };
+        var states = Enumerable.Range(0, 120).Select(i => TestStates.State(300 + i, 32, 384)).ToArray();
+        await using var store = new FasterSegmentStore(options);
+        await Task.WhenAll(states.Select(s => store.PutAsync(s)));
+        for (int pass = 0; pass < 2; pass++)
+        {
+            var got = await store.GetManyAsync(states.Select(s => s.Key.ComputeId()).ToArray());
+            Assert.Empty(got.Missing);
+            for (int i = 0; i < states.Length; i++)
+            {
+                var expected = StateRecord.Decode(states[i].Key.ComputeId(), StateRecord.Encode(states[i], StateCodec.Fp16, out _));
+                Assert.Equal(expected.Values, got.States[i]!.Values);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task FlippedByteInAColdRecordOnDisk_IsDataLoss_NeverServed()
+    {
+        using var directory = new TempDirectory();
         var options = new FasterStoreOptions
         {
             Directory = directory.Path, Codec = StateCodec.Fp16, PageSizeBits = 16, MemoryBytes = 256 << 10,
             ReadCacheBytes = 0, IndexBytes = 1 << 20, SegmentSizeBits = 22, MinFreeDiskBytes = 1 << 20,
         };
-        var states = Enumerable.Range(0, 120).Select(i => TestStates.State(300 + i, 32, 384)).ToArray();
-        await using var store = new FasterSegmentStore(options);
-        await Task.WhenAll(states.Select(s => store.PutAsync(s)));
-        var got = await store.GetManyAsync(states.Select(s => s.Key.ComputeId()).ToArray());
-        Assert.Empty(got.Missing);
-        for (int i = 0; i < states.Length; i++)
+        var states = Enumerable.Range(0, 60).Select(i => TestStates.State(400 + i, 32, 384)).ToArray();
+        await using (var store = new FasterSegmentStore(options))
         {
-            var expected = StateRecord.Decode(states[i].Key.ComputeId(), StateRecord.Encode(states[i], StateCodec.Fp16, out _));
-            Assert.Equal(expected.Values, got.States[i]!.Values);
+            foreach (var s in states)
+                await store.PutAsync(s);
+        }
+        // The oldest record is far below the in-memory tail after reopening, so it is read from the file.
+        FasterFiles.FlipByteInRecord(directory.Path, states[0].Key.ComputeId(), offsetInRecord: 5000);
+        await using (var store = new FasterSegmentStore(options))
+        {
+            var e = await Assert.ThrowsAsync<StoreCorruptionException>(() => store.GetManyAsync([states[0].Key.ComputeId()]));
+            Assert.Contains("checksum", e.Reason);
+            Assert.Empty((await store.GetManyAsync(states[1..].Select(s => s.Key.ComputeId()).ToArray())).Missing);
         }
     }
 

@@ -101,7 +101,6 @@ internal sealed class FasterTable : IAsyncDisposable
     }
 
     public long LogBytes => _kv.Log.TailAddress - _kv.Log.BeginAddress;
-    public long EntryCount => _kv.EntryCount;
     /// <summary>Free-space floor in force: the configured minimum plus the reserve for unaccounted writes.</summary>
     public long DiskFloorBytes => _minFreeDiskBytes > long.MaxValue - _diskReserve ? long.MaxValue : _minFreeDiskBytes + _diskReserve;
 

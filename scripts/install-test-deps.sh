@@ -9,6 +9,7 @@ apt_packages=(
   protobuf-compiler protobuf-compiler-grpc  # protoc 3.21 + grpc_python_plugin for Python stubs
   redis-server                              # Redis store backend tests
   yamllint                                  # deploy/ manifests
+  openssl                                   # TLS test certificates (interop reference server)
 )
 missing=()
 for p in "${apt_packages[@]}"; do

@@ -5,7 +5,8 @@ namespace Lait.Store;
 /// <summary>
 /// A segment's tower output: [tokens x hidden] fp32 values, row-major, one row per token id of
 /// <see cref="Key"/>. The store encodes it with a <see cref="Codec.StateCodec"/> and returns the decoded
-/// (possibly quantised) values.
+/// (possibly quantised) values. <see cref="Values"/> is not copied: do not change it while a put of this
+/// state is running.
 /// </summary>
 public sealed class SegmentState
 {

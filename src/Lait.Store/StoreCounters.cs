@@ -29,7 +29,7 @@ internal sealed class StoreCounters
         Interlocked.Read(ref _corrupt), Interlocked.Read(ref _bytesWritten), sizeBytes);
 
     /// <summary>Decodes and validates records read for ids; a corrupt record is logged and thrown, never returned.</summary>
-    public static GetManyResult DecodeAll(IReadOnlyList<SegmentId> ids, IReadOnlyList<byte[]?> records,
+    public static GetManyResult DecodeAll(IReadOnlyList<SegmentId> ids, IReadOnlyList<ReadOnlyMemory<byte>?> records,
         StoreCounters counters, ILogger? logger, string backend)
     {
         var states = new SegmentState?[ids.Count];
@@ -46,7 +46,7 @@ internal sealed class StoreCounters
             }
             try
             {
-                states[i] = StateRecord.Decode(ids[i], record);
+                states[i] = StateRecord.Decode(ids[i], record.Value.Span);
                 Interlocked.Increment(ref counters._hits);
             }
             catch (StoreCorruptionException e)

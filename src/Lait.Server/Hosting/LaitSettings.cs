@@ -127,8 +127,7 @@ public sealed class LaitSettings
         "fp32" => StateCodec.Fp32,
         "fp16" => StateCodec.Fp16,
         "int8" => StateCodec.Int8PerToken,
-        "bf16" => StateCodec.Bf16,
-        _ => throw new ArgumentException($"codec must be fp32, fp16, bf16 or int8, got '{value}'"),
+        _ => throw new ArgumentException($"codec must be fp32, fp16 or int8, got '{value}'"),
     };
 
     private static bool ParseLogFormat(string value) => value.ToLowerInvariant() switch

@@ -91,7 +91,8 @@ public static class StateRecord
     public static SegmentState Decode(SegmentId expectedId, ReadOnlySpan<byte> record)
     {
         var (key, codec, tokens, hidden, payloadOffset) = Validate(expectedId, record);
-        var values = new float[tokens * hidden];
+        // Every element is written below, so skip zeroing (states can be hundreds of KB).
+        var values = GC.AllocateUninitializedArray<float>(tokens * hidden);
         DecodePayload(record[payloadOffset..], tokens, hidden, codec, values);
         return new SegmentState(key, hidden, values);
     }

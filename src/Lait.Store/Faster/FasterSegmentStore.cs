@@ -88,12 +88,14 @@ public sealed class FasterSegmentStore : ISegmentStore
         var id = state.Key.ComputeId();
         var key = id.ToBytes();
         var existing = await _states.ReadManyAsync([key], cancellationToken).ConfigureAwait(false);
-        if (existing[0] is not null)
+        if (existing[0].Found)
         {
+            int storedBytes = existing[0].Length;
+            existing[0].Return();
             _counters.PutAlreadyPresent();
             // The record may come from a put whose commit is still pending; wait for the next one.
             await _states.WaitForCommitAsync(cancellationToken).ConfigureAwait(false);
-            return new PutResult(id, true, existing[0]!.Length);
+            return new PutResult(id, true, storedBytes);
         }
         var record = StateRecord.Encode(state, _options.Codec, out _);
         await _states.UpsertAsync(key, record, cancellationToken).ConfigureAwait(false);
@@ -104,18 +106,34 @@ public sealed class FasterSegmentStore : ISegmentStore
     public async Task<GetManyResult> GetManyAsync(IReadOnlyList<SegmentId> ids, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(ids);
+        StoreLimits.CheckGetCount(ids.Count);
         var keys = new byte[ids.Count][];
         for (int i = 0; i < ids.Count; i++)
             keys[i] = ids[i].ToBytes();
         var records = await _states.ReadManyAsync(keys, cancellationToken).ConfigureAwait(false);
-        return StoreCounters.DecodeAll(ids, records, _counters, _logger, "FASTER");
+        try
+        {
+            var views = new ReadOnlyMemory<byte>?[records.Length];
+            for (int i = 0; i < records.Length; i++)
+            {
+                if (records[i].Found)
+                    views[i] = records[i].Memory;
+            }
+            return StoreCounters.DecodeAll(ids, views, _counters, _logger, "FASTER");
+        }
+        finally
+        {
+            FasterTable.ReturnAll(records);
+        }
     }
 
     public async Task<bool> DeleteAsync(SegmentId id, CancellationToken cancellationToken = default)
     {
         var key = id.ToBytes();
         var existing = await _states.ReadManyAsync([key], cancellationToken).ConfigureAwait(false);
-        if (existing[0] is null)
+        bool found = existing[0].Found;
+        FasterTable.ReturnAll(existing);
+        if (!found)
             return false;
         await _states.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
         _counters.Delete();
@@ -125,7 +143,9 @@ public sealed class FasterSegmentStore : ISegmentStore
     public async Task<bool> ExistsAsync(SegmentId id, CancellationToken cancellationToken = default)
     {
         var existing = await _states.ReadManyAsync([id.ToBytes()], cancellationToken).ConfigureAwait(false);
-        return existing[0] is not null;
+        bool found = existing[0].Found;
+        FasterTable.ReturnAll(existing);
+        return found;
     }
 
     public StoreStats GetStats() => _counters.Snapshot("faster", _states.LogBytes);

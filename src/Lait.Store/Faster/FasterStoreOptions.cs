@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 namespace Lait.Store.Faster;
 
 /// <summary>Options of <see cref="FasterSegmentStore"/>. Defaults suit one server with a few GB of states.</summary>
-public sealed class FasterStoreOptions
+public sealed record FasterStoreOptions
 {
     /// <summary>Store directory (created if absent); holds the lock file, the logs and the checkpoints.</summary>
     public required string Directory { get; init; }
@@ -48,7 +48,11 @@ public sealed class FasterStoreOptions
     /// <summary>Log file segment size as a power of two (default 30 = 1 GiB files).</summary>
     public int SegmentSizeBits { get; init; } = 30;
 
-    /// <summary>Puts are refused with <see cref="StoreFullException"/> while the disk has less free space.</summary>
+    /// <summary>
+    /// Puts are refused with <see cref="StoreFullException"/> when free disk space would drop below this
+    /// floor plus a reserve of <see cref="MemoryBytes"/> + 2 x <see cref="IndexBytes"/> (unflushed log and an
+    /// index checkpoint). Needed because FASTER blocks rather than fails when a flush hits a full disk.
+    /// </summary>
     public long MinFreeDiskBytes { get; init; } = 64L << 20;
 
     public ILogger? Logger { get; init; }

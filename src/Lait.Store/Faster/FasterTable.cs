@@ -17,7 +17,7 @@ internal sealed class FasterTable : IAsyncDisposable
     private readonly string _directory;
     private readonly IDevice _device;
     private readonly FasterKV<SpanByte, SpanByte> _kv;
-    private readonly ConcurrentBag<ClientSession<SpanByte, SpanByte, SpanByte, byte[], long, SpanByteFunctions_ByteArrayOutput<long>>> _sessions = new();
+    private readonly ConcurrentBag<ClientSession<SpanByte, SpanByte, SpanByte, PooledRecord, long, PooledRecordFunctions>> _sessions = new();
     private readonly DurabilityMode _durability;
     private readonly TimeSpan _commitInterval;
     private readonly TimeSpan _checkpointInterval;
@@ -33,7 +33,9 @@ internal sealed class FasterTable : IAsyncDisposable
 
     private int _inFlight;
     private volatile bool _closing;
-    private volatile bool _lowDisk;
+    private readonly long _diskReserve;  // bytes FASTER may still write that the probe cannot see
+    private long _freeAtProbe;
+    private long _appendedSinceProbe;
     private long _writes;            // bumped by every upsert/delete
     private long _writesAtLastCommit;
     private bool _truncatePending;
@@ -51,6 +53,9 @@ internal sealed class FasterTable : IAsyncDisposable
         _maxLogBytes = maxLogBytes;
         _minFreeDiskBytes = minFreeDiskBytes;
         _logger = logger;
+        // Unflushed log (up to the in-memory size) and an index checkpoint (old and new copy) are written
+        // without passing through UpsertAsync's accounting, so keep room for them.
+        _diskReserve = memoryBytes + 2 * indexBytes;
 
         var logDir = Path.Combine(directory, "log");
         var checkpointDir = Path.Combine(directory, "checkpoints");
@@ -91,61 +96,93 @@ internal sealed class FasterTable : IAsyncDisposable
             _device.Dispose();
             throw new StoreOpenException($"Cannot open store table '{name}' in '{directory}': recovery failed: {e.Message}", e);
         }
-        _lowDisk = FreeDiskBytes() < _minFreeDiskBytes;
+        _freeAtProbe = FreeDiskBytes();
         _loop = Task.Run(RunLoopAsync);
     }
 
     public long LogBytes => _kv.Log.TailAddress - _kv.Log.BeginAddress;
-    public long EntryCount => _kv.EntryCount;
-    public bool IsLowOnDisk => _lowDisk;
+    /// <summary>Free-space floor in force: the configured minimum plus the reserve for unaccounted writes.</summary>
+    public long DiskFloorBytes => _minFreeDiskBytes > long.MaxValue - _diskReserve ? long.MaxValue : _minFreeDiskBytes + _diskReserve;
 
-    /// <summary>Reads values for many keys; null where absent. Disk reads are issued together.</summary>
-    public async Task<byte[]?[]> ReadManyAsync(IReadOnlyList<byte[]> keys, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads values for many keys (not found: <see cref="PooledRecord.Found"/> false). Disk reads are issued
+    /// together. The caller must <see cref="PooledRecord.Return"/> every result.
+    /// </summary>
+    public async Task<PooledRecord[]> ReadManyAsync(IReadOnlyList<byte[]> keys, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         Enter();
         var session = RentSession();
+        bool clean = false;
         try
         {
-            var results = new byte[]?[keys.Count];
+            var results = new PooledRecord[keys.Count];
             bool anyPending = false;
             for (int i = 0; i < keys.Count; i++)
             {
-                byte[] output = null!;
+                PooledRecord output = default;
                 var status = Read(session, keys[i], ref output, i);
                 if (status.IsPending)
                     anyPending = true;
                 else if (status.Found)
                     results[i] = output;
                 else if (status.IsFaulted)
+                {
+                    ReturnAll(results);
                     throw new StoreUnavailableException($"Store table '{_name}': read failed.");
+                }
             }
             if (anyPending)
             {
-                using var outputs = await session.CompletePendingWithOutputsAsync(false, cancellationToken).ConfigureAwait(false);
+                // Not cancellable on purpose: a session must not go back to the pool with reads in flight,
+                // or their outputs would surface in a later caller's completion.
+                using var outputs = await session.CompletePendingWithOutputsAsync(waitForCommit: false, token: CancellationToken.None).ConfigureAwait(false);
                 while (outputs.Next())
                 {
                     ref var completed = ref outputs.Current;
                     if (completed.Status.IsFaulted)
+                    {
+                        ReturnAll(results);
                         throw new StoreUnavailableException($"Store table '{_name}': disk read failed.");
+                    }
                     if (completed.Status.Found)
                         results[completed.Context] = completed.Output;
+                    else
+                        completed.Output.Return();
                 }
             }
+            clean = true;
             return results;
         }
         finally
         {
-            ReturnSession(session);
+            if (clean)
+                ReturnSession(session);
+            else
+                session.Dispose();
             Exit();
+        }
+    }
+
+    public static void ReturnAll(PooledRecord[] records)
+    {
+        for (int i = 0; i < records.Length; i++)
+        {
+            records[i].Return();
+            records[i] = default;
         }
     }
 
     /// <summary>Writes a value; completes when it is as durable as the mode promises.</summary>
     public Task UpsertAsync(byte[] key, byte[] value, CancellationToken cancellationToken)
     {
-        if (_lowDisk)
+        // FASTER blocks (it does not fail) when a flush hits ENOSPC, so refuse before the disk fills:
+        // free space at the last probe, minus what was appended since, must stay above the floor.
+        long expectedFree = Volatile.Read(ref _freeAtProbe) - Interlocked.Read(ref _appendedSinceProbe) - value.Length;
+        if (expectedFree < DiskFloorBytes)
             throw new StoreFullException(
-                $"Store '{_directory}' has less than {_minFreeDiskBytes} bytes of free disk; nothing was written.");
+                $"Store '{_directory}' is out of disk space: about {Math.Max(0, expectedFree)} bytes free, floor is " +
+                $"{DiskFloorBytes} (MinFreeDiskBytes {_minFreeDiskBytes} + reserve {_diskReserve}); nothing was written.");
         Enter();
         var session = RentSession();
         try
@@ -154,6 +191,7 @@ internal sealed class FasterTable : IAsyncDisposable
             if (status.IsPending)
                 session.CompletePending(wait: true);
             Interlocked.Increment(ref _writes);
+            Interlocked.Add(ref _appendedSinceProbe, key.Length + value.Length + 16);
         }
         finally
         {
@@ -232,7 +270,11 @@ internal sealed class FasterTable : IAsyncDisposable
             bool fullDue = sinceFullCheckpoint.Elapsed >= _checkpointInterval && dirty;
             if (sinceDiskCheck.ElapsedMilliseconds >= 500)
             {
-                _lowDisk = FreeDiskBytes() < _minFreeDiskBytes;
+                // Appends racing with the probe may be counted twice (safe side), never lost: the reserve covers
+                // log bytes that are appended but not yet flushed when the probe runs.
+                long appended = Interlocked.Read(ref _appendedSinceProbe);
+                Volatile.Write(ref _freeAtProbe, FreeDiskBytes());
+                Interlocked.Add(ref _appendedSinceProbe, -appended);
                 sinceDiskCheck.Restart();
             }
             if (stopping)
@@ -330,8 +372,8 @@ internal sealed class FasterTable : IAsyncDisposable
         }
     }
 
-    private static unsafe Status Read(ClientSession<SpanByte, SpanByte, SpanByte, byte[], long, SpanByteFunctions_ByteArrayOutput<long>> session,
-        byte[] key, ref byte[] output, long context)
+    private static unsafe Status Read(ClientSession<SpanByte, SpanByte, SpanByte, PooledRecord, long, PooledRecordFunctions> session,
+        byte[] key, ref PooledRecord output, long context)
     {
         fixed (byte* k = key)
         {
@@ -341,7 +383,7 @@ internal sealed class FasterTable : IAsyncDisposable
         }
     }
 
-    private static unsafe Status Upsert(ClientSession<SpanByte, SpanByte, SpanByte, byte[], long, SpanByteFunctions_ByteArrayOutput<long>> session,
+    private static unsafe Status Upsert(ClientSession<SpanByte, SpanByte, SpanByte, PooledRecord, long, PooledRecordFunctions> session,
         byte[] key, byte[] value)
     {
         fixed (byte* k = key, v = value)
@@ -352,7 +394,7 @@ internal sealed class FasterTable : IAsyncDisposable
         }
     }
 
-    private static unsafe Status Delete(ClientSession<SpanByte, SpanByte, SpanByte, byte[], long, SpanByteFunctions_ByteArrayOutput<long>> session,
+    private static unsafe Status Delete(ClientSession<SpanByte, SpanByte, SpanByte, PooledRecord, long, PooledRecordFunctions> session,
         byte[] key)
     {
         fixed (byte* k = key)
@@ -362,12 +404,12 @@ internal sealed class FasterTable : IAsyncDisposable
         }
     }
 
-    private ClientSession<SpanByte, SpanByte, SpanByte, byte[], long, SpanByteFunctions_ByteArrayOutput<long>> RentSession() =>
+    private ClientSession<SpanByte, SpanByte, SpanByte, PooledRecord, long, PooledRecordFunctions> RentSession() =>
         _sessions.TryTake(out var session)
             ? session
-            : _kv.For(new SpanByteFunctions_ByteArrayOutput<long>()).NewSession<SpanByteFunctions_ByteArrayOutput<long>>();
+            : _kv.For(new PooledRecordFunctions()).NewSession<PooledRecordFunctions>();
 
-    private void ReturnSession(ClientSession<SpanByte, SpanByte, SpanByte, byte[], long, SpanByteFunctions_ByteArrayOutput<long>> session)
+    private void ReturnSession(ClientSession<SpanByte, SpanByte, SpanByte, PooledRecord, long, PooledRecordFunctions> session)
     {
         if (_sessions.Count < MaxPooledSessions)
             _sessions.Add(session);

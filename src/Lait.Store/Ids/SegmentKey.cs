@@ -54,7 +54,7 @@ public sealed class SegmentKey
         TokenizerFingerprint = tokenizerFingerprint;
         PositionMode = positionMode;
         Role = role;
-        TokenIds = tokenIds;
+        TokenIds = tokenIds.ToArray(); // a copy: the id must not change if the caller reuses its buffer
     }
 
     public string ModelFingerprint { get; }

@@ -153,6 +153,18 @@ public sealed class WireTests
     }
 
     [Fact]
+    public void Deflate_IsZlibFormatAndRoundTrips()
+    {
+        byte[] data = System.Text.Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("deflate me ", 200)));
+        byte[] compressed = DeflateCompressionProvider.Instance.Compress(data);
+
+        // zlib header: CMF 0x78 and a check value making (CMF*256 + FLG) a multiple of 31.
+        Assert.Equal(0x78, compressed[0]);
+        Assert.Equal(0, ((compressed[0] << 8) | compressed[1]) % 31);
+        Assert.Equal(data, DeflateCompressionProvider.Instance.Decompress(compressed, data.Length));
+    }
+
+    [Fact]
     public void ContentType_AcceptsGrpcVariantsOnly()
     {
         Assert.True(GrpcProtocol.IsGrpcContentType("application/grpc"));

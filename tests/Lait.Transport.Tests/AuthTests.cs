@@ -47,6 +47,26 @@ public sealed class AuthTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task MissingKey_OnAClientStream_IsUnauthenticatedWhetherWritingOrReading()
+    {
+        using AsyncClientStreamingCall<EchoRequest, EchoResponse> call = _server.Channel.AsyncClientStreamingCall(TestServer.ClientStream);
+        RpcException ex = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            for (int i = 0; i < 100; i++)
+            {
+                await call.RequestStream.WriteAsync(new EchoRequest { Message = "m", Payload = Google.Protobuf.ByteString.CopyFrom(new byte[10_000]) });
+            }
+
+            await call.RequestStream.CompleteAsync();
+            await call.ResponseAsync;
+        });
+
+        Assert.Equal(StatusCode.Unauthenticated, ex.StatusCode);
+        RpcException response = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync);
+        Assert.Equal(StatusCode.Unauthenticated, response.StatusCode);
+    }
+
+    [Fact]
     public async Task EitherConfiguredKey_IsAccepted()
     {
         EchoResponse one = await _server.Channel.UnaryAsync(TestServer.Unary, new EchoRequest { Message = "1" }, WithAuthorization("Bearer key-one"));

@@ -145,11 +145,38 @@ internal sealed class ClientCall<TRequest, TResponse> : IClientCall, IClientStre
         {
             // The call may have ended (the server replied with a status): report that status.
             ThrowIfFinished();
-            throw Finish(MapException(ex), new Metadata());
+            if (await TryReadTrailersOnlyStatusAsync().ConfigureAwait(false) is (Status status, Metadata trailers))
+            {
+                throw Finish(status, trailers, ex);
+            }
+
+            throw Finish(MapException(ex), new Metadata(), ex);
         }
         finally
         {
             _writeLock.Release();
+        }
+    }
+
+    /// <summary>
+    /// A write failed because the server already answered: when that answer was Trailers-Only
+    /// (the usual early rejection: UNAUTHENTICATED, UNIMPLEMENTED, RESOURCE_EXHAUSTED), its status.
+    /// </summary>
+    private async Task<(Status, Metadata)?> TryReadTrailersOnlyStatusAsync()
+    {
+        if (_send is null || _cts.IsCancellationRequested)
+        {
+            return null;
+        }
+
+        try
+        {
+            HttpResponseMessage response = await _send.WaitAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+            return ReadStatus(response.Headers) is Status status ? (status, ToMetadata(response.Headers)) : null;
+        }
+        catch (Exception)
+        {
+            return null;
         }
     }
 

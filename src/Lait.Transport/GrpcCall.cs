@@ -95,7 +95,7 @@ internal sealed class GrpcCall : IDisposable
     public async Task<T?> ReadMessageAsync<T>(MessageParser<T> parser, CancellationToken cancellationToken)
         where T : class, IMessage<T>
     {
-        using CancellationTokenSource? linked = cancellationToken.CanBeCanceled
+        using CancellationTokenSource? linked = cancellationToken.CanBeCanceled && cancellationToken != _callCts.Token
             ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _callCts.Token)
             : null;
         CancellationToken token = linked?.Token ?? _callCts.Token;

@@ -203,7 +203,7 @@ public sealed class EchoCallTests : IAsyncLifetime
         });
         Assert.Equal(StatusCode.Cancelled, ex.StatusCode);
         Assert.True(await _server.WaitForAsync(e => e.CancelledCalls > before, TimeSpan.FromSeconds(10)),
-            "DIAG completed=" + _server.Echo.CompletedCalls + " logs:\n" + string.Join("\n", _server.Logs.Lines));
+            "the handler's token never fired; server log:\n" + string.Join("\n", _server.Logs.Lines));
         await _server.AssertServesNormalCallAsync();
     }
 

@@ -67,6 +67,34 @@ public sealed class TlsTests
         }
     }
 
+    [Fact]
+    public async Task Tls_PemCertificateAndKeyFiles_AreLoadedFromDisk()
+    {
+        using X509Certificate2 certificate = CreateSelfSigned();
+        string certPath = Path.Combine(Path.GetTempPath(), $"lait-test-{Guid.NewGuid():N}.crt.pem");
+        string keyPath = Path.Combine(Path.GetTempPath(), $"lait-test-{Guid.NewGuid():N}.key.pem");
+        using ECDsa key = certificate.GetECDsaPrivateKey()!;
+        await File.WriteAllTextAsync(certPath, certificate.ExportCertificatePem());
+        await File.WriteAllTextAsync(keyPath, key.ExportPkcs8PrivateKeyPem());
+        try
+        {
+            await using TestServer server = await TestServer.StartAsync(
+                endpoint: new GrpcEndpointOptions { TlsCertificatePath = certPath, TlsKeyPath = keyPath },
+                channelOptions: new GrpcChannelOptions
+                {
+                    ServerCertificateValidation = (_, cert, _, _) => cert?.GetCertHashString() == certificate.GetCertHashString(),
+                });
+
+            EchoResponse response = await server.Channel.UnaryAsync(TestServer.Unary, new EchoRequest { Message = "pem" });
+            Assert.Equal("pem", response.Message);
+        }
+        finally
+        {
+            File.Delete(certPath);
+            File.Delete(keyPath);
+        }
+    }
+
     internal static X509Certificate2 CreateSelfSigned()
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);

@@ -1,0 +1,9 @@
+namespace Lait.Transport;
+
+public enum MethodType
+{
+    Unary,
+    ServerStreaming,
+    ClientStreaming,
+    DuplexStreaming,
+}

@@ -91,7 +91,7 @@ def main():
                 node_dir = os.path.join(HERE, "node")
                 files = [os.path.join(node_dir, "test", f"{a}.test.js") for a in args.area] or \
                     sorted(glob.glob(os.path.join(node_dir, "test", "*.test.js")))
-                rc |= subprocess.run(["node", "--test", "--test-concurrency=1"] + files, env=env, cwd=node_dir).returncode
+                rc |= subprocess.run(["node", "--test", "--test-concurrency=1", "--test-reporter=spec"] + files, env=env, cwd=node_dir).returncode
             return rc
         finally:
             for p in procs:

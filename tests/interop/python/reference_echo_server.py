@@ -17,8 +17,9 @@ Echo semantics (see tests/protos/lait/test/v1/echo.proto):
 - Unary: sleeps delay_ms, then throws (throw_exception) or fails (fail_code) or replies.
 - ServerStream: `repeat` responses, delay_ms before each; fails or throws once fail_after
   responses were sent (at the end when fail_after >= repeat).
-- ClientStream: reads every request; a request with throw_exception or fail_code ends the call
-  right away; otherwise one reply with count and the messages joined by ",".
+- ClientStream: reads every request (sleeping delay_ms after each); a request with
+  throw_exception or fail_code ends the call right away; otherwise one reply with count and the
+  messages joined by ",".
 - Bidi: one reply per request (delay_ms before it); a request with throw_exception ends the call,
   a request with fail_code ends it when at least fail_after responses were sent.
 - The exception text contains the request's message, so a client can check it does not leak.
@@ -207,6 +208,8 @@ class EchoServicer(stubs.echo_pb2_grpc.EchoServicer):
             if request.throw_exception or request.fail_code:
                 self._fail(state, context, request)
             messages.append(request.message)
+            if not state.sleep(request.delay_ms):
+                return echo_pb2.EchoResponse()
         if state.ended_by_cancel():
             return echo_pb2.EchoResponse()
         self._count_completed(state)

@@ -3,6 +3,11 @@ const { describe, it, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { status, echoClient, unary, collect, reader, stats, waitCancelledAbove, sleep, deadline } = require('../lib/interop');
 
+// grpc-js cancels with Node's Http2Stream.close(), which ends the request stream (END_STREAM) just
+// before it sends RST_STREAM(CANCEL). A handler blocked on reading the next request therefore sees a
+// clean end of the request stream first and may finish before the reset arrives. So the streaming
+// cancels below land while the handler is in a cancellable delay (delay_ms), where only the
+// cancellation token can wake it. (The Python suite covers a handler blocked on reading.)
 describe('cancellation', () => {
   const client = echoClient();
   after(() => client.close());
@@ -37,8 +42,8 @@ describe('cancellation', () => {
       call = client.ClientStream({ deadline: deadline(60000) }, (e) => resolve(e));
     });
     call.write({ message: 'a' });
-    call.write({ message: 'b' });
-    await sleep(1000); // let the handler read them and wait for more
+    call.write({ message: 'b', delay_ms: 10000 });
+    await sleep(1000); // let the handler read them and start the delay
     call.cancel();
     assert.equal((await result)?.code, status.CANCELLED);
     await waitCancelledAbove(client, before);
@@ -53,6 +58,8 @@ describe('cancellation', () => {
       call.write({ message: `${i}` });
       await messages.next();
     }
+    call.write({ message: 'slow', delay_ms: 10000 });
+    await sleep(1000); // let the handler start the delay
     call.cancel();
     assert.equal((await done).status.code, status.CANCELLED);
     await waitCancelledAbove(client, before);

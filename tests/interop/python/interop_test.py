@@ -204,6 +204,11 @@ class Errors(EchoTestCase):
                                    req(fail_code=3, fail_message=NON_ASCII_MESSAGE), timeout=WAIT_S)
         self.assertEqual(error.details(), NON_ASCII_MESSAGE)
 
+    def test_control_characters_and_percent_signs_survive_grpc_message_encoding(self):
+        text = "tab\there\nnew line\r % %% %zz %41 \x7f end"
+        error = self.assert_status(self.code, self.echo.Unary, req(fail_code=3, fail_message=text), timeout=WAIT_S)
+        self.assertEqual(error.details(), text)
+
     def test_unary_every_status_code_round_trips(self):
         for code in grpc.StatusCode:
             number = code.value[0]
@@ -493,6 +498,11 @@ class Metadata(EchoTestCase):
                                    req(fail_code=9, fail_message="with trailers"), metadata=self.echo_headers, timeout=WAIT_S)
         self.assertEqual(dict(error.trailing_metadata()).get("x-echo-alpha-trailer"), "first value")
         self.assertEqual(error.details(), "with trailers")
+
+    def test_repeated_header_keeps_every_value_in_order(self):
+        _, call = self.echo.Unary.with_call(req(), metadata=(("x-echo-multi", "one"), ("x-echo-multi", "two")), timeout=WAIT_S)
+        self.assertEqual([v for k, v in call.initial_metadata() if k == "x-echo-multi"], ["one", "two"])
+        self.assertEqual([v for k, v in call.trailing_metadata() if k == "x-echo-multi-trailer"], ["one", "two"])
 
     def test_large_header_value_round_trips(self):
         value = "v" * 4000

@@ -13,6 +13,13 @@ describe('errors', () => {
     assert.equal(err.details, NON_ASCII_MESSAGE);
   });
 
+  it('control characters and percent signs survive grpc-message encoding', async () => {
+    const text = 'tab\there\nnew line\r % %% %zz %41 \x7f end';
+    const err = await unary(client, 'Unary', { fail_code: 3, fail_message: text }).then(() => null, (e) => e);
+    assert.equal(err?.code, status.INVALID_ARGUMENT);
+    assert.equal(err.details, text);
+  });
+
   it('unary: every status code round-trips', async () => {
     for (let code = 2; code <= 16; code++) { // OK is no error; CANCELLED is tested with real cancellation
       const err = await unary(client, 'Unary', { fail_code: code, fail_message: `code ${code}` }).then(() => null, (e) => e);

@@ -69,6 +69,13 @@ describe('metadata', () => {
     assert.deepEqual(err.metadata.get('x-echo-alpha-trailer'), ['first value']);
   });
 
+  it('a repeated header keeps every value in order', async () => {
+    const r = await unary(client, 'Unary', {}, { metadata: metadataOf([['x-echo-multi', 'one'], ['x-echo-multi', 'two']]) });
+    // Node's http2 joins repeated incoming fields with ", " (equivalent under HTTP semantics).
+    assert.equal(r.headers.get('x-echo-multi').join(', '), 'one, two');
+    assert.equal(r.status.metadata.get('x-echo-multi-trailer').join(', '), 'one, two');
+  });
+
   it('a large header value round-trips', async () => {
     const value = 'v'.repeat(4000);
     const { response } = await unary(client, 'Unary', {}, { metadata: metadataOf([['x-large', value]]) });

@@ -5,7 +5,7 @@ using Lait.Bench.Transport;
 // that one server, unary latency and server-streaming / bidi throughput from the C# client
 // (clients/csharp/Lait.Client) and from the Python client (Debian's grpcio), with the same message
 // sizes and bounded counts, and prints a markdown table. Usage:
-//   dotnet bench/Lait.Bench.Transport/bin/Release/net10.0/Lait.Bench.Transport.dll [--unary N] [--warmup N] [--quick]
+//   dotnet bench/Lait.Bench.Transport/bin/Release/net10.0/Lait.Bench.Transport.dll [--unary N] [--warmup N] [--rounds N] [--quick]
 var settings = BenchSettings.Parse(args);
 string dll = RepoPaths.EchoServerDll();
 if (!File.Exists(dll))
@@ -17,10 +17,23 @@ if (!File.Exists(dll))
 using EchoServerProcess server = await EchoServerProcess.StartAsync(dll);
 Console.Error.WriteLine($"server: {server.Address} ({dll})");
 
-Console.Error.WriteLine("C# client...");
-BenchResult csharp = await CSharpClientBench.RunAsync(server.Address, settings);
-Console.Error.WriteLine("Python client...");
-BenchResult? python = await PythonClientBench.RunAsync(server.Address, settings);
+// The clients take turns, round after round, so that a load change on a shared machine hits both;
+// the report takes per-measure medians over the rounds.
+var csharpRounds = new List<BenchResult>();
+var pythonRounds = new List<BenchResult>();
+for (int round = 1; round <= settings.Rounds; round++)
+{
+    Console.Error.WriteLine($"round {round}/{settings.Rounds}: C# client...");
+    csharpRounds.Add(await CSharpClientBench.RunAsync(server.Address, settings));
+    Console.Error.WriteLine($"round {round}/{settings.Rounds}: Python client...");
+    if (await PythonClientBench.RunAsync(server.Address, settings) is BenchResult p)
+    {
+        pythonRounds.Add(p);
+    }
+}
+
+BenchResult csharp = BenchResult.Median(csharpRounds);
+BenchResult? python = pythonRounds.Count == settings.Rounds ? BenchResult.Median(pythonRounds) : null;
 
 Console.WriteLine(Report.Markdown(settings, csharp, python));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -9,7 +9,7 @@ public static class Report
     public static string Markdown(BenchSettings settings, BenchResult csharp, BenchResult? python)
     {
         var text = new StringBuilder();
-        text.AppendLine(Invariant($"Unary: {settings.UnaryCalls} sequential calls after {settings.Warmup} warm-up, {settings.SmallBytes}-byte payload. Streams: one call each, payload size x count as listed; bidi writes as fast as flow control allows while reading. MB = 10^6 payload bytes received by the client."));
+        text.AppendLine(Invariant($"{settings.Rounds} rounds, clients taking turns; unary latencies pooled over the rounds, streaming times are per-case medians. Unary: {settings.UnaryCalls} sequential calls per round after {settings.Warmup} warm-up, {settings.SmallBytes}-byte payload. Streams: one call each, payload size x count as listed; bidi writes as fast as flow control allows while reading. MB = 10^6 payload bytes received by the client."));
         text.AppendLine();
         text.AppendLine("| measure | C# client | Python client | C# advantage |");
         text.AppendLine("| --- | ---: | ---: | ---: |");

@@ -168,6 +168,7 @@ internal sealed class ClientCall<TRequest, TResponse> : IClientCall, IClientStre
         }
 
         _content?.Abort(new ObjectDisposedException("call"));
+        _responseStream?.Dispose();
         _response?.Dispose();
         _cts.Dispose();
         _deadlineCts?.Dispose();
@@ -260,8 +261,18 @@ internal sealed class ClientCall<TRequest, TResponse> : IClientCall, IClientStre
                     return null;
                 }
 
-                _responseStream = await response.Content.ReadAsStreamAsync(token).ConfigureAwait(false);
+                Stream stream = await response.Content.ReadAsStreamAsync(token).ConfigureAwait(false);
+                lock (_lock)
+                {
+                    _responseStream = stream;
+                }
+
                 _responseValidated = true;
+                if (_cts.IsCancellationRequested)
+                {
+                    stream.Dispose();
+                    token.ThrowIfCancellationRequested();
+                }
             }
 
             FramedMessage? frame = await MessageFraming.ReadAsync(_responseStream!, _channel.Options.MaxReceiveMessageSize, token).ConfigureAwait(false);
@@ -437,16 +448,21 @@ internal sealed class ClientCall<TRequest, TResponse> : IClientCall, IClientStre
     private void OnCancelled()
     {
         HttpResponseMessage? response;
+        Stream? responseStream;
         lock (_lock)
         {
             response = _response;
+            responseStream = _responseStream;
         }
 
         Status status = _deadlineCts?.IsCancellationRequested == true
             ? new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded")
             : new Status(StatusCode.Cancelled, "call cancelled by the client");
         Finish(status, new Metadata());
-        // Disposing the response resets the HTTP/2 stream (RST_STREAM CANCEL): the server sees it.
+        _content?.Abort(new OperationCanceledException(status.Detail));
+        // Disposing the response stream before its end resets the HTTP/2 stream (RST_STREAM CANCEL),
+        // which the server sees as RequestAborted. The content does not dispose a stream it handed out.
+        responseStream?.Dispose();
         response?.Dispose();
     }
 

@@ -186,3 +186,40 @@ module.exports.EchoResponse = EchoResponse;
 module.exports.requestSize = requestSize;
 module.exports.payloadForRequestSize = payloadForRequestSize;
 module.exports.payloadForResponseSize = payloadForResponseSize;
+
+/**
+ * One gRPC call on raw HTTP/2 (node:http2), for what grpc-js hides or enforces itself: frames,
+ * grpc-encoding, and deadlines with no client-side timer. Resolves { headers, trailers, body }.
+ */
+function rawCall(target, path, frames, extraHeaders = {}, timeoutMs = WAIT_MS) {
+  const http2 = require('node:http2');
+  return new Promise((resolve, reject) => {
+    const session = http2.connect(`http://${target}`);
+    session.on('error', reject);
+    const req = session.request({
+      ':method': 'POST', ':path': path, 'content-type': 'application/grpc', te: 'trailers', ...extraHeaders,
+    });
+    let headers = {};
+    let trailers = {};
+    const chunks = [];
+    req.on('response', (h) => { headers = h; });
+    req.on('trailers', (t) => { trailers = t; });
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => { session.close(); resolve({ headers, trailers, body: Buffer.concat(chunks) }); });
+    req.on('error', (e) => { session.close(); reject(e); });
+    req.setTimeout(timeoutMs, () => { session.destroy(); reject(new Error(`no answer within ${timeoutMs} ms`)); });
+    req.end(Buffer.concat(frames));
+  });
+}
+
+/** A length-prefixed, uncompressed gRPC frame holding an EchoRequest. */
+function echoFrame(fields) {
+  const message = Buffer.from(EchoRequest.encode(EchoRequest.create(fields)).finish());
+  const frame = Buffer.alloc(5 + message.length);
+  frame.writeUInt32BE(message.length, 1);
+  message.copy(frame, 5);
+  return frame;
+}
+
+module.exports.rawCall = rawCall;
+module.exports.echoFrame = echoFrame;

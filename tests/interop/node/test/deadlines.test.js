@@ -1,7 +1,7 @@
 'use strict';
 const { describe, it, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { status, echoClient, unary, collect, stats, waitCancelledAbove, deadline, WAIT_MS } = require('../lib/interop');
+const { status, echoClient, plainTarget, unary, collect, stats, waitCancelledAbove, deadline, rawCall, echoFrame, WAIT_MS } = require('../lib/interop');
 
 describe('deadlines', () => {
   const client = echoClient();
@@ -44,5 +44,21 @@ describe('deadlines', () => {
     assert.equal(r.status.code, status.DEADLINE_EXCEEDED);
     assert.equal(r.responses.length, 0);
     assert.equal((await unary(client, 'Unary', { message: 'still here' }, { timeoutMs: WAIT_MS })).response.message, 'still here');
+  });
+
+  // grpc-js (like every client) also runs its own deadline timer, so the tests above would pass
+  // against a server that ignores grpc-timeout. These send grpc-timeout on raw HTTP/2 with no
+  // client timer: the DEADLINE_EXCEEDED status must come from the server.
+  it('the server itself enforces grpc-timeout on a unary call', async () => {
+    const r = await rawCall(plainTarget(), '/lait.test.v1.Echo/Unary', [echoFrame({ delay_ms: 10000 })], { 'grpc-timeout': '300m' }, 8000);
+    const grpcStatus = r.trailers['grpc-status'] ?? r.headers['grpc-status'];
+    assert.equal(grpcStatus, String(status.DEADLINE_EXCEEDED), JSON.stringify({ headers: r.headers, trailers: r.trailers }));
+  });
+
+  it('the server itself enforces grpc-timeout mid-stream', async () => {
+    const r = await rawCall(plainTarget(), '/lait.test.v1.Echo/ServerStream', [echoFrame({ repeat: 10000, delay_ms: 50 })], { 'grpc-timeout': '1S' }, 8000);
+    const grpcStatus = r.trailers['grpc-status'] ?? r.headers['grpc-status'];
+    assert.equal(grpcStatus, String(status.DEADLINE_EXCEEDED), JSON.stringify({ headers: r.headers, trailers: r.trailers }));
+    assert.ok(r.body.length > 0, 'expected some messages before the deadline');
   });
 });

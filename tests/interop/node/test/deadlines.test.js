@@ -9,7 +9,7 @@ describe('deadlines', () => {
 
   it('unary past its deadline is DEADLINE_EXCEEDED and the server sees it', async () => {
     const before = (await stats(client)).cancelled_calls;
-    const err = await unary(client, 'Unary', { delay_ms: 10000 }, { timeoutMs: 500 }).then(() => null, (e) => e);
+    const err = await unary(client, 'Unary', { delay_ms: 10000 }, { timeoutMs: 1500 }).then(() => null, (e) => e);
     assert.equal(err?.code, status.DEADLINE_EXCEEDED);
     await waitCancelledAbove(client, before);
   });
@@ -21,7 +21,7 @@ describe('deadlines', () => {
 
   it('server stream deadline mid-stream', async () => {
     const before = (await stats(client)).cancelled_calls;
-    const r = await collect(client.ServerStream({ repeat: 10000, delay_ms: 50 }, { deadline: deadline(1000) }));
+    const r = await collect(client.ServerStream({ repeat: 10000, delay_ms: 50 }, { deadline: deadline(2000) }));
     assert.equal(r.status.code, status.DEADLINE_EXCEEDED);
     assert.ok(r.responses.length < 10000);
     await waitCancelledAbove(client, before);

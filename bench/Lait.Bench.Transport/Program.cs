@@ -21,10 +21,13 @@ Console.Error.WriteLine($"server: {server.Address} ({dll})");
 // the report takes per-measure medians over the rounds.
 var csharpRounds = new List<BenchResult>();
 var pythonRounds = new List<BenchResult>();
+var rawUnary = new List<double>();
 for (int round = 1; round <= settings.Rounds; round++)
 {
     Console.Error.WriteLine($"round {round}/{settings.Rounds}: C# client...");
     csharpRounds.Add(await CSharpClientBench.RunAsync(server.Address, settings));
+    Console.Error.WriteLine($"round {round}/{settings.Rounds}: raw HttpClient unary...");
+    rawUnary.AddRange(await RawHttpClientBench.UnaryAsync(server.Address, settings));
     Console.Error.WriteLine($"round {round}/{settings.Rounds}: Python client...");
     if (await PythonClientBench.RunAsync(server.Address, settings) is BenchResult p)
     {
@@ -35,7 +38,8 @@ for (int round = 1; round <= settings.Rounds; round++)
 BenchResult csharp = BenchResult.Median(csharpRounds);
 BenchResult? python = pythonRounds.Count == settings.Rounds ? BenchResult.Median(pythonRounds) : null;
 
-Console.WriteLine(Report.Markdown(settings, csharp, python));
+rawUnary.Sort();
+Console.WriteLine(Report.Markdown(settings, csharp, python, rawUnary.ToArray()));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, .NET {Environment.Version}, server and clients on the same machine (127.0.0.1)."));
 return 0;

@@ -107,11 +107,11 @@ internal sealed class ClientCall<TRequest, TResponse> : IClientCall, IClientStre
     public async Task<TResponse> ReadSingleResponseAsync()
     {
         TResponse? response = await ReadNextAsync(default).ConfigureAwait(false)
-            ?? throw Finish(new Status(StatusCode.Internal, "the server sent no response message"), new Metadata());
+            ?? throw Finish(new Status(StatusCode.Internal, "the server sent no response message"), new Metadata(), overrideStatus: true);
         TResponse? extra = await ReadNextAsync(default).ConfigureAwait(false);
         if (extra is not null)
         {
-            throw Finish(new Status(StatusCode.Internal, "the server sent more than one response message"), new Metadata());
+            throw Finish(new Status(StatusCode.Internal, "the server sent more than one response message"), new Metadata(), overrideStatus: true);
         }
 
         return response;
@@ -401,11 +401,12 @@ internal sealed class ClientCall<TRequest, TResponse> : IClientCall, IClientStre
     }
 
     /// <summary>Records the final status (first one wins) and returns the exception to throw for it.</summary>
-    private RpcException Finish(Status status, Metadata trailers, Exception? inner = null)
+    private RpcException Finish(Status status, Metadata trailers, Exception? inner = null, bool overrideStatus = false)
     {
         lock (_lock)
         {
-            if (_status is null)
+            // Override: an OK from the server is still a protocol error for a unary call without exactly one message.
+            if (_status is null || (overrideStatus && _status.Value.StatusCode == StatusCode.OK))
             {
                 _status = status;
                 _trailers = trailers;

@@ -18,25 +18,55 @@ public interface ICompressionProvider
 }
 
 /// <summary>gzip (RFC 1952), the compression every gRPC implementation supports.</summary>
-public sealed class GzipCompressionProvider : ICompressionProvider
+public sealed class GzipCompressionProvider : StreamCompressionProvider
 {
     public static readonly GzipCompressionProvider Instance = new();
 
     public GzipCompressionProvider(CompressionLevel level = CompressionLevel.Fastest)
+        : base(level)
+    {
+    }
+
+    public override string EncodingName => "gzip";
+
+    protected override Stream CreateStream(Stream inner, CompressionMode mode, CompressionLevel level) =>
+        mode == CompressionMode.Compress ? new GZipStream(inner, level, leaveOpen: true) : new GZipStream(inner, mode, leaveOpen: true);
+}
+
+/// <summary>gRPC's "deflate": the zlib format (RFC 1950), as grpc-java and grpc-js send it.</summary>
+public sealed class DeflateCompressionProvider : StreamCompressionProvider
+{
+    public static readonly DeflateCompressionProvider Instance = new();
+
+    public DeflateCompressionProvider(CompressionLevel level = CompressionLevel.Fastest)
+        : base(level)
+    {
+    }
+
+    public override string EncodingName => "deflate";
+
+    protected override Stream CreateStream(Stream inner, CompressionMode mode, CompressionLevel level) =>
+        mode == CompressionMode.Compress ? new ZLibStream(inner, level, leaveOpen: true) : new ZLibStream(inner, mode, leaveOpen: true);
+}
+
+/// <summary>A provider over a System.IO.Compression stream.</summary>
+public abstract class StreamCompressionProvider : ICompressionProvider
+{
+    protected StreamCompressionProvider(CompressionLevel level)
     {
         Level = level;
     }
 
     public CompressionLevel Level { get; }
 
-    public string EncodingName => "gzip";
+    public abstract string EncodingName { get; }
 
     public byte[] Compress(ReadOnlySpan<byte> data)
     {
         using var output = new MemoryStream(data.Length / 2 + 64);
-        using (var gzip = new GZipStream(output, Level, leaveOpen: true))
+        using (Stream compressor = CreateStream(output, CompressionMode.Compress, Level))
         {
-            gzip.Write(data);
+            compressor.Write(data);
         }
 
         return output.ToArray();
@@ -47,7 +77,7 @@ public sealed class GzipCompressionProvider : ICompressionProvider
         fixed (byte* p = data)
         {
             using var input = new UnmanagedMemoryStream(p, data.Length);
-            using var gzip = new GZipStream(input, CompressionMode.Decompress);
+            using Stream gzip = CreateStream(input, CompressionMode.Decompress, Level);
             using var output = new MemoryStream();
             byte[] buffer = new byte[16 * 1024];
             try
@@ -72,6 +102,8 @@ public sealed class GzipCompressionProvider : ICompressionProvider
             return output.ToArray();
         }
     }
+
+    protected abstract Stream CreateStream(Stream inner, CompressionMode mode, CompressionLevel level);
 }
 
 /// <summary>Looks up compression providers by grpc-encoding name.</summary>
@@ -90,7 +122,7 @@ public sealed class CompressionProviders
         AcceptEncoding = string.Join(",", new[] { GrpcProtocol.IdentityEncoding }.Concat(_byName.Keys));
     }
 
-    public static CompressionProviders Default { get; } = new([GzipCompressionProvider.Instance]);
+    public static CompressionProviders Default { get; } = new([GzipCompressionProvider.Instance, DeflateCompressionProvider.Instance]);
 
     /// <summary>"identity,gzip,...": what we can decode.</summary>
     public string AcceptEncoding { get; }

@@ -26,6 +26,7 @@ internal sealed class GrpcCall : IDisposable
     // Our own record of what went out: Response.HasStarted stays false until a flush.
     private bool _headersSent;
     private bool _completed;
+    private volatile bool _transportFailed;
 
     public GrpcCall(HttpContext httpContext, GrpcServerOptions options, CompressionProviders providers, ILogger logger)
     {
@@ -46,7 +47,7 @@ internal sealed class GrpcCall : IDisposable
 
     public bool DeadlineExceeded => _deadlineCts?.IsCancellationRequested == true;
 
-    public bool ClientAborted => HttpContext.RequestAborted.IsCancellationRequested;
+    public bool ClientAborted => _transportFailed || HttpContext.RequestAborted.IsCancellationRequested;
 
     public bool IsCompleted => _completed;
 
@@ -94,7 +95,7 @@ internal sealed class GrpcCall : IDisposable
     public async Task<T?> ReadMessageAsync<T>(MessageParser<T> parser, CancellationToken cancellationToken)
         where T : class, IMessage<T>
     {
-        using CancellationTokenSource? linked = cancellationToken.CanBeCanceled
+        using CancellationTokenSource? linked = cancellationToken.CanBeCanceled && cancellationToken != _callCts.Token
             ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _callCts.Token)
             : null;
         CancellationToken token = linked?.Token ?? _callCts.Token;
@@ -106,14 +107,15 @@ internal sealed class GrpcCall : IDisposable
             {
                 result = await reader.ReadAsync(token).ConfigureAwait(false);
             }
-            catch (OperationCanceledException)
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
             {
                 throw;
             }
-            catch (Exception ex) when (ex is not RpcException)
+            catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException)
             {
-                // Kestrel reports a client RST_STREAM or a lost connection as an IO error on read.
-                throw new RpcException(new Status(StatusCode.Cancelled, "the client cancelled the request stream"), new Metadata(), ex);
+                // Kestrel reports a client RST_STREAM or a lost connection as an error on read,
+                // sometimes before RequestAborted fires: fire the handler's token ourselves.
+                throw OnTransportFailure(ex);
             }
 
             ReadOnlySequence<byte> buffer = result.Buffer;
@@ -230,11 +232,17 @@ internal sealed class GrpcCall : IDisposable
             if (flush.IsCanceled || flush.IsCompleted)
             {
                 token.ThrowIfCancellationRequested();
+                // The stream is gone (reset or connection closed) although no token has fired yet.
+                throw OnTransportFailure(null);
             }
         }
-        catch (Exception ex) when (ex is not RpcException && ex is not OperationCanceledException && ClientAborted)
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
-            throw new RpcException(new Status(StatusCode.Cancelled, "the client cancelled the call"), new Metadata(), ex);
+            throw;
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException)
+        {
+            throw OnTransportFailure(ex);
         }
         finally
         {
@@ -298,6 +306,21 @@ internal sealed class GrpcCall : IDisposable
         {
             _writeLock.Release();
         }
+    }
+
+    /// <summary>The client is gone: fire the call's token (the handler must see it) and say CANCELLED.</summary>
+    private RpcException OnTransportFailure(Exception? ex)
+    {
+        _transportFailed = true;
+        try
+        {
+            _callCts.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+
+        return new RpcException(new Status(StatusCode.Cancelled, "the client cancelled the call"), new Metadata(), ex);
     }
 
     public void Dispose()

@@ -11,8 +11,8 @@ public sealed class GrpcServerOptions
     /// <summary>Largest response message sent; larger → the call ends RESOURCE_EXHAUSTED. Default 4 MiB.</summary>
     public int MaxSendMessageSize { get; set; } = GrpcProtocol.DefaultMaxSendMessageSize;
 
-    /// <summary>Compression algorithms the server can decode and use (gzip by default).</summary>
-    public IList<ICompressionProvider> CompressionProviders { get; } = new List<ICompressionProvider> { GzipCompressionProvider.Instance };
+    /// <summary>Compression algorithms the server can decode and use (gzip and deflate by default).</summary>
+    public IList<ICompressionProvider> CompressionProviders { get; } = new List<ICompressionProvider> { GzipCompressionProvider.Instance, DeflateCompressionProvider.Instance };
 
     /// <summary>
     /// Encoding for every response the client accepts (e.g. "gzip"). When null (default), a call's

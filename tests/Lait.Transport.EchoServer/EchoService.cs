@@ -182,16 +182,38 @@ public sealed class EchoService
 
     private async Task<T> Counted<T>(ServerCallContext context, Func<Task<T>> handler)
     {
-        using CancellationTokenRegistration registration = context.CancellationToken.Register(() => Interlocked.Increment(ref _cancelledCalls));
-        T result = await handler().ConfigureAwait(false);
-        Interlocked.Increment(ref _completedCalls);
+        T result = default!;
+        Func<Task> run = async () => { result = await handler().ConfigureAwait(false); };
+        await Counted(context, run).ConfigureAwait(false);
         return result;
     }
 
     private async Task Counted(ServerCallContext context, Func<Task> handler)
     {
-        using CancellationTokenRegistration registration = context.CancellationToken.Register(() => Interlocked.Increment(ref _cancelledCalls));
-        await handler().ConfigureAwait(false);
-        Interlocked.Increment(ref _completedCalls);
+        int counted = 0;
+        void CountCancelled()
+        {
+            if (Interlocked.Exchange(ref counted, 1) == 0)
+            {
+                Interlocked.Increment(ref _cancelledCalls);
+            }
+        }
+
+        CancellationTokenRegistration registration = context.CancellationToken.Register(CountCancelled);
+        try
+        {
+            await handler().ConfigureAwait(false);
+            Interlocked.Increment(ref _completedCalls);
+        }
+        finally
+        {
+            registration.Dispose();
+            // The token may have fired while its callbacks were still running on another thread;
+            // the registration is gone by now, so look at the token itself.
+            if (context.CancellationToken.IsCancellationRequested)
+            {
+                CountCancelled();
+            }
+        }
     }
 }

@@ -107,11 +107,11 @@ internal sealed class ClientCall<TRequest, TResponse> : IClientCall, IClientStre
     public async Task<TResponse> ReadSingleResponseAsync()
     {
         TResponse? response = await ReadNextAsync(default).ConfigureAwait(false)
-            ?? throw Finish(new Status(StatusCode.Internal, "the server sent no response message"), new Metadata());
+            ?? throw Finish(new Status(StatusCode.Internal, "the server sent no response message"), new Metadata(), overrideStatus: true);
         TResponse? extra = await ReadNextAsync(default).ConfigureAwait(false);
         if (extra is not null)
         {
-            throw Finish(new Status(StatusCode.Internal, "the server sent more than one response message"), new Metadata());
+            throw Finish(new Status(StatusCode.Internal, "the server sent more than one response message"), new Metadata(), overrideStatus: true);
         }
 
         return response;
@@ -145,11 +145,38 @@ internal sealed class ClientCall<TRequest, TResponse> : IClientCall, IClientStre
         {
             // The call may have ended (the server replied with a status): report that status.
             ThrowIfFinished();
-            throw Finish(MapException(ex), new Metadata());
+            if (await TryReadTrailersOnlyStatusAsync().ConfigureAwait(false) is (Status status, Metadata trailers))
+            {
+                throw Finish(status, trailers, ex);
+            }
+
+            throw Finish(MapException(ex), new Metadata(), ex);
         }
         finally
         {
             _writeLock.Release();
+        }
+    }
+
+    /// <summary>
+    /// A write failed because the server already answered: when that answer was Trailers-Only
+    /// (the usual early rejection: UNAUTHENTICATED, UNIMPLEMENTED, RESOURCE_EXHAUSTED), its status.
+    /// </summary>
+    private async Task<(Status, Metadata)?> TryReadTrailersOnlyStatusAsync()
+    {
+        if (_send is null || _cts.IsCancellationRequested)
+        {
+            return null;
+        }
+
+        try
+        {
+            HttpResponseMessage response = await _send.WaitAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+            return ReadStatus(response.Headers) is Status status ? (status, ToMetadata(response.Headers)) : null;
+        }
+        catch (Exception)
+        {
+            return null;
         }
     }
 
@@ -168,6 +195,7 @@ internal sealed class ClientCall<TRequest, TResponse> : IClientCall, IClientStre
         }
 
         _content?.Abort(new ObjectDisposedException("call"));
+        _responseStream?.Dispose();
         _response?.Dispose();
         _cts.Dispose();
         _deadlineCts?.Dispose();
@@ -260,8 +288,18 @@ internal sealed class ClientCall<TRequest, TResponse> : IClientCall, IClientStre
                     return null;
                 }
 
-                _responseStream = await response.Content.ReadAsStreamAsync(token).ConfigureAwait(false);
+                Stream stream = await response.Content.ReadAsStreamAsync(token).ConfigureAwait(false);
+                lock (_lock)
+                {
+                    _responseStream = stream;
+                }
+
                 _responseValidated = true;
+                if (_cts.IsCancellationRequested)
+                {
+                    stream.Dispose();
+                    token.ThrowIfCancellationRequested();
+                }
             }
 
             FramedMessage? frame = await MessageFraming.ReadAsync(_responseStream!, _channel.Options.MaxReceiveMessageSize, token).ConfigureAwait(false);
@@ -390,11 +428,12 @@ internal sealed class ClientCall<TRequest, TResponse> : IClientCall, IClientStre
     }
 
     /// <summary>Records the final status (first one wins) and returns the exception to throw for it.</summary>
-    private RpcException Finish(Status status, Metadata trailers, Exception? inner = null)
+    private RpcException Finish(Status status, Metadata trailers, Exception? inner = null, bool overrideStatus = false)
     {
         lock (_lock)
         {
-            if (_status is null)
+            // Override: an OK from the server is still a protocol error for a unary call without exactly one message.
+            if (_status is null || (overrideStatus && _status.Value.StatusCode == StatusCode.OK))
             {
                 _status = status;
                 _trailers = trailers;
@@ -437,16 +476,21 @@ internal sealed class ClientCall<TRequest, TResponse> : IClientCall, IClientStre
     private void OnCancelled()
     {
         HttpResponseMessage? response;
+        Stream? responseStream;
         lock (_lock)
         {
             response = _response;
+            responseStream = _responseStream;
         }
 
         Status status = _deadlineCts?.IsCancellationRequested == true
             ? new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded")
             : new Status(StatusCode.Cancelled, "call cancelled by the client");
         Finish(status, new Metadata());
-        // Disposing the response resets the HTTP/2 stream (RST_STREAM CANCEL): the server sees it.
+        _content?.Abort(new OperationCanceledException(status.Detail));
+        // Disposing the response stream before its end resets the HTTP/2 stream (RST_STREAM CANCEL),
+        // which the server sees as RequestAborted. The content does not dispose a stream it handed out.
+        responseStream?.Dispose();
         response?.Dispose();
     }
 

@@ -14,7 +14,7 @@ public sealed class GrpcChannelOptions
     /// <summary>Compression used for requests unless a call says otherwise; null = none.</summary>
     public string? WriteCompression { get; set; }
 
-    public IList<ICompressionProvider> CompressionProviders { get; } = new List<ICompressionProvider> { GzipCompressionProvider.Instance };
+    public IList<ICompressionProvider> CompressionProviders { get; } = new List<ICompressionProvider> { GzipCompressionProvider.Instance, DeflateCompressionProvider.Instance };
 
     /// <summary>Headers added to every call (e.g. authorization).</summary>
     public Metadata DefaultHeaders { get; } = new();

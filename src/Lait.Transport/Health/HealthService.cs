@@ -15,6 +15,7 @@ public sealed class HealthService
     private readonly object _lock = new();
     private readonly Dictionary<string, ServingStatus> _statuses = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<Channel<ServingStatus>>> _watchers = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _shutdown = new();
 
     public const string ServiceName = "grpc.health.v1.Health";
 
@@ -63,6 +64,16 @@ public sealed class HealthService
         }
     }
 
+    /// <summary>
+    /// Server shutdown: every status becomes NOT_SERVING (watchers see it), then open Watch calls
+    /// end UNAVAILABLE so that they do not hold the server's graceful shutdown open.
+    /// </summary>
+    public void Shutdown()
+    {
+        SetAllNotServing();
+        _shutdown.Cancel();
+    }
+
     public ServiceDefinition CreateDefinition() =>
         ServiceDefinition.CreateBuilder(HealthReflection.Descriptor.FindTypeByName<Google.Protobuf.Reflection.ServiceDescriptor>("Health"))
             .AddUnary<HealthCheckRequest, HealthCheckResponse>("Check", CheckAsync)
@@ -97,13 +108,33 @@ public sealed class HealthService
             list.Add(channel);
         }
 
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, _shutdown.Token);
         try
         {
             await responses.WriteAsync(new HealthCheckResponse { Status = current }, context.CancellationToken).ConfigureAwait(false);
             ServingStatus lastSent = current;
             while (true)
             {
-                ServingStatus next = await channel.Reader.ReadAsync(context.CancellationToken).ConfigureAwait(false);
+                ServingStatus next;
+                try
+                {
+                    next = await channel.Reader.ReadAsync(linked.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (_shutdown.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+                {
+                    // Send the last news (NOT_SERVING) before ending, if it has not gone out yet.
+                    while (channel.Reader.TryRead(out ServingStatus last))
+                    {
+                        if (last != lastSent)
+                        {
+                            await responses.WriteAsync(new HealthCheckResponse { Status = last }, context.CancellationToken).ConfigureAwait(false);
+                            lastSent = last;
+                        }
+                    }
+
+                    throw new RpcException(StatusCode.Unavailable, "server shutting down");
+                }
+
                 if (next != lastSent)
                 {
                     await responses.WriteAsync(new HealthCheckResponse { Status = next }, context.CancellationToken).ConfigureAwait(false);

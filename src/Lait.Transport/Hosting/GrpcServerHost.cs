@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Lait.Transport.Hosting;
@@ -57,9 +58,13 @@ public sealed class GrpcServerHost : IAsyncDisposable
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.WebHost.ConfigureKestrel(kestrel => ConfigureKestrel(kestrel, endpoint));
         builder.Services.AddGrpcTransport(configureOptions);
+        // Long streams must not hold a stopping server for the default 30 s.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
         configureBuilder?.Invoke(builder);
         WebApplication app = builder.Build();
         app.UseGrpcTransport();
+        HealthService health = app.Services.GetRequiredService<HealthService>();
+        app.Lifetime.ApplicationStopping.Register(health.Shutdown);
         return new GrpcServerHost(app, endpoint);
     }
 

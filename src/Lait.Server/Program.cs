@@ -111,7 +111,7 @@ try
     logger.LogInformation("segment store at {Dir} recovered in {Ms} ms ({Bytes} bytes, durability {Durability}, codec {Codec})",
         lait.StoreDirectory, recovering.ElapsedMilliseconds, store.GetStats().SizeBytes, lait.Durability, lait.Codec);
 
-    Volatile.Write(ref service, new LaitService(catalog, store, lait.Codec, lait.Limits, metrics, loggers.CreateLogger<LaitService>()));
+    Volatile.Write(ref service, new LaitService(catalog, store, lait.Codec, lait.Durability == DurabilityMode.Durable, lait.Limits, metrics, loggers.CreateLogger<LaitService>()));
     host.Health.SetStatus(laitServiceName, ServingStatus.Serving);
     host.Health.SetStatus("", ServingStatus.Serving);
     logger.LogInformation("SERVING {Models} (default {Default})", string.Join(", ", entries.Select(e => e.Description.Name)), catalog.DefaultModel);

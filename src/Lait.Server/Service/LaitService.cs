@@ -35,11 +35,16 @@ public sealed class LaitService
     private readonly System.Collections.Concurrent.ConcurrentDictionary<SegmentId, Task<PutResult>> _inFlight = new();
     private int _openStreams;
 
-    public LaitService(ModelCatalog models, ISegmentStore store, StateCodec codec, ServiceLimits limits, MetricsRegistry metrics, ILogger<LaitService> logger)
+    private readonly bool _storeIsDurable;
+
+    /// <param name="storeIsDurable">Whether the store acknowledges puts only once they survive a crash
+    /// (group commit); a request that asks for DURABILITY_DURABLE from a store that is not is refused.</param>
+    public LaitService(ModelCatalog models, ISegmentStore store, StateCodec codec, bool storeIsDurable, ServiceLimits limits, MetricsRegistry metrics, ILogger<LaitService> logger)
     {
         _models = models;
         _store = store;
         _codec = codec;
+        _storeIsDurable = storeIsDurable;
         _limits = limits;
         _logger = logger;
         _cacheLookups = metrics.Counter("lait_segment_cache_lookups_total",
@@ -153,6 +158,7 @@ public sealed class LaitService
         try
         {
             if (request.Segment is null) throw new RpcException(StatusCode.InvalidArgument, "segment is required");
+            CheckDurability(request.Durability);
             var segment = Tokenize(model, request.Segment, ToRole(request.Segment.Role), "segment");
             var stored = await StoreSegmentAsync(model, segment, ct).ConfigureAwait(false);
             if (request.Name is not null) await PutNameAsync(model, request.Name, stored.Id, ct).ConfigureAwait(false);
@@ -218,6 +224,18 @@ public sealed class LaitService
         }
     }
 
+    // A stronger promise than the store keeps is refused; a weaker one is kept anyway (durable stores
+    // acknowledge only what survives a crash, whatever the request asked).
+    private void CheckDurability(Durability asked)
+    {
+        if (asked == Durability.Durable && !_storeIsDurable)
+        {
+            throw new RpcException(StatusCode.FailedPrecondition,
+                "DURABILITY_DURABLE was asked but this server runs its store with checkpoint durability (--durability checkpoint); " +
+                "ask for DURABILITY_CHECKPOINT or leave durability unspecified");
+        }
+    }
+
     // ---------------------------------------------------------------- EncodeDocument
 
     public async Task<EncodeDocumentResponse> EncodeDocument(EncodeDocumentRequest request, ServerCallContext context)
@@ -239,6 +257,7 @@ public sealed class LaitService
             throw new RpcException(StatusCode.ResourceExhausted,
                 $"document has {spans.Count} sentences; the limit is {_limits.MaxDocumentSentences}: split it into several calls");
         }
+        CheckDurability(request.Durability);
         var role = ToRole(request.Role);
         bool truncate = request.Truncation == Truncation.Truncate;
         var segments = new TokenizedSegment[spans.Count];

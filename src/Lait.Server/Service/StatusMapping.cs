@@ -24,10 +24,11 @@ public static class StatusMapping
             StoreFullException f => new Status(StatusCode.ResourceExhausted, $"segment store full: {f.Message}"),
             BatchQueueFullException q => new Status(StatusCode.ResourceExhausted, q.Message),
             ArgumentException a => new Status(StatusCode.InvalidArgument, a.Message),
+            FormatException f => new Status(StatusCode.InvalidArgument, f.Message),
             _ => default,
         };
         return exception is RpcException or ModelInputException or StoreCorruptionException or StoreUnavailableException
-            or StoreFullException or BatchQueueFullException or ArgumentException;
+            or StoreFullException or BatchQueueFullException or ArgumentException or FormatException;
     }
 
     /// <summary>Rethrows a mappable exception as <see cref="RpcException"/>; other exceptions pass unchanged.</summary>

@@ -40,6 +40,7 @@ catch (Exception ex) when (ex is ArgumentException or FormatException or Overflo
 }
 
 var metrics = new MetricsRegistry();
+using var tracing = Tracing.Start(lait.OtlpEndpoint);
 LaitService? service = null;
 await using GrpcServerHost host = GrpcServerHost.Create(
     settings.ToEndpoint(),

@@ -13,9 +13,9 @@ public sealed record ModelLocation(string Name, string Directory);
 /// What the service serves and where it keeps state. Sources, later wins: appsettings.json
 /// (section "Lait"), environment (LAIT_MODEL_DIRS as NAME=PATH or PATH, comma-separated;
 /// LAIT_DEFAULT_MODEL, LAIT_STORE_DIR, LAIT_DURABILITY, LAIT_CODEC, LAIT_METRICS_PORT,
-/// LAIT_LOG_FORMAT), command line (--model-dir [NAME=]PATH repeatable, --default-model,
+/// LAIT_LOG_FORMAT, LAIT_OTLP_ENDPOINT), command line (--model-dir [NAME=]PATH repeatable, --default-model,
 /// --store-dir, --durability durable|checkpoint, --codec fp16|fp32|int8, --metrics-port,
-/// --log-format text|json, --max-message-bytes, --threads, limits as --max-*).
+/// --log-format text|json, --otlp-endpoint URL, --max-message-bytes, --threads, limits as --max-*).
 /// </summary>
 public sealed class LaitSettings
 {
@@ -29,6 +29,8 @@ public sealed class LaitSettings
     /// <summary>HTTP/1.1 port serving /metrics; -1 disables it, 0 picks a free port.</summary>
     public int MetricsPort { get; set; } = 9464;
     public bool JsonLogs { get; set; }
+    /// <summary>OTLP/HTTP endpoint for traces (e.g. http://collector:4318); none = no tracing.</summary>
+    public string? OtlpEndpoint { get; set; }
     public int MaxMessageBytes { get; set; } = 16 * 1024 * 1024;
     public int Threads { get; set; } = Environment.ProcessorCount;
     public long StoreMemoryBytes { get; set; } = 256L << 20;
@@ -61,6 +63,7 @@ public sealed class LaitSettings
         if (Environment.GetEnvironmentVariable("LAIT_CODEC") is { Length: > 0 } ec) s.Codec = ParseCodec(ec);
         if (Environment.GetEnvironmentVariable("LAIT_METRICS_PORT") is { Length: > 0 } em) s.MetricsPort = ParseInt(em, "LAIT_METRICS_PORT", -1);
         if (Environment.GetEnvironmentVariable("LAIT_LOG_FORMAT") is { Length: > 0 } lf) s.JsonLogs = ParseLogFormat(lf);
+        s.OtlpEndpoint = Environment.GetEnvironmentVariable("LAIT_OTLP_ENDPOINT") ?? s.OtlpEndpoint;
 
         bool modelsFromCommandLine = false;
         for (int i = 0; i < args.Count; i++)
@@ -83,6 +86,7 @@ public sealed class LaitSettings
                 case "--codec": s.Codec = ParseCodec(Value()); break;
                 case "--metrics-port": s.MetricsPort = ParseInt(Value(), arg, -1); break;
                 case "--log-format": s.JsonLogs = ParseLogFormat(Value()); break;
+                case "--otlp-endpoint": s.OtlpEndpoint = Value(); break;
                 case "--max-message-bytes": s.MaxMessageBytes = ParseInt(Value(), arg, 1024); break;
                 case "--threads": s.Threads = ParseInt(Value(), arg, 1); break;
                 case "--store-memory-bytes": s.StoreMemoryBytes = ParseInt(Value(), arg, 1 << 20); break;

@@ -5,7 +5,7 @@ using Lait.Transport;
 
 namespace Lait.Server.Hosting;
 
-/// <summary>Counts every call by method and status code and records its latency.</summary>
+/// <summary>Counts every call by method and status code, records its latency, and traces it (when tracing is on).</summary>
 public sealed class MetricsInterceptor(MetricsRegistry metrics) : IServerInterceptor
 {
     private readonly Counter _calls = metrics.Counter("lait_rpc_calls_total", "gRPC calls by method and status code", "method", "code");
@@ -15,6 +15,10 @@ public sealed class MetricsInterceptor(MetricsRegistry metrics) : IServerInterce
     {
         long start = Stopwatch.GetTimestamp();
         string code = "OK";
+        using var activity = Tracing.Source.StartActivity(context.Method, ActivityKind.Server);
+        activity?.SetTag("rpc.system", "grpc");
+        activity?.SetTag("rpc.service", context.ServiceName);
+        activity?.SetTag("rpc.method", context.MethodName);
         try
         {
             await next(context).ConfigureAwait(false);
@@ -37,6 +41,8 @@ public sealed class MetricsInterceptor(MetricsRegistry metrics) : IServerInterce
         finally
         {
             _calls.Inc(context.Method, code);
+            activity?.SetTag("rpc.grpc.status_code", code);
+            if (code != "OK") activity?.SetStatus(ActivityStatusCode.Error, code);
             _latency.Observe(Stopwatch.GetElapsedTime(start).TotalSeconds, context.Method);
         }
     }

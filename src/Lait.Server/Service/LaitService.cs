@@ -333,6 +333,16 @@ public sealed class LaitService
         }
         timings.JointUs = Micros(joint);
         timings.TotalUs = Micros(total);
+        var activity = System.Diagnostics.Activity.Current;
+        if (activity is not null)
+        {
+            activity.SetTag("lait.model", model.Description.Name);
+            activity.SetTag("lait.segments", request.Segments.Count);
+            activity.SetTag("lait.tokenize_us", timings.TokenizeUs);
+            activity.SetTag("lait.store_us", timings.StoreUs);
+            activity.SetTag("lait.tower_us", timings.TowerUs);
+            activity.SetTag("lait.joint_us", timings.JointUs);
+        }
         return response;
     }
 

@@ -9,11 +9,11 @@ public abstract unsafe class ManagedGemm : GemmKernel
     /// <summary>K block: 256 x 32 floats of B = 32 KiB, fits Zen 5's 48 KiB L1D.</summary>
     private const int KBlock = 256;
 
-    /// <summary>Rows per parallel task; a 64 x 256 slice of A (64 KiB) stays in L2 across the task's panels.</summary>
-    private const int RowBlock = 64;
-
-    /// <summary>Panels per parallel task.</summary>
-    private const int PanelGroup = 4;
+    /// <summary>
+    /// Most rows per parallel task: a 256 x 256 slice of A (256 KiB) stays in Zen 5's 1 MiB L2 across the
+    /// task's panels, and with M &lt;= 256 every panel of B is read from memory once.
+    /// </summary>
+    private const int MaxRowBlock = 256;
 
     [ThreadStatic]
     private static LinearJob? t_job;
@@ -187,8 +187,12 @@ public abstract unsafe class ManagedGemm : GemmKernel
         job.M = m;
         job.Weight = weight;
         job.C = c;
-        job.RowBlocks = (m + RowBlock - 1) / RowBlock;
-        job.PanelGroups = (weight.Panels + PanelGroup - 1) / PanelGroup;
+        job.RowBlocks = (m + MaxRowBlock - 1) / MaxRowBlock;
+        job.RowBlock = (m + job.RowBlocks - 1) / job.RowBlocks;
+        // About 4 tasks per worker: enough to balance (and to absorb a descheduled worker) without re-reading A too often.
+        int groupsWanted = Math.Max(1, 4 * pool.WorkerCount / job.RowBlocks);
+        job.PanelGroup = Math.Max(1, weight.Panels / groupsWanted);
+        job.PanelGroups = (weight.Panels + job.PanelGroup - 1) / job.PanelGroup;
         try
         {
             pool.Run(job, job.RowBlocks * job.PanelGroups);
@@ -208,7 +212,9 @@ public abstract unsafe class ManagedGemm : GemmKernel
         public LinearWeight? Weight;
         public float* C;
         public int RowBlocks;
+        public int RowBlock;
         public int PanelGroups;
+        public int PanelGroup;
 
         public void Execute(int part, int worker)
         {
@@ -217,6 +223,11 @@ public abstract unsafe class ManagedGemm : GemmKernel
             int pg = part % PanelGroups;
             int rowStart = rb * RowBlock;
             int rowEnd = Math.Min(M, rowStart + RowBlock);
+            if (rowStart >= rowEnd)
+            {
+                return;
+            }
+
             int panelStart = pg * PanelGroup;
             int panelEnd = Math.Min(w.Panels, panelStart + PanelGroup);
             fixed (float* packed = w.Data)

@@ -34,6 +34,12 @@ public static class Program
         Console.WriteLine($"# {DateTime.UtcNow:u}  load average: {File.ReadAllText("/proc/loadavg").Trim()}");
 
         GemmMicroBench(threads, peak);
+        if (args.Contains("--components"))
+        {
+            ComponentBench(threads);
+            return 0;
+        }
+
         if (args.Contains("--gemm-only"))
         {
             return 0;
@@ -115,7 +121,7 @@ public static class Program
 
     private static double TorchMs(JsonDocument torch, string scenario, int threads, string part, string metric) =>
         torch.RootElement.GetProperty("results").TryGetProperty($"{scenario} torch_threads={threads}", out JsonElement r)
-            ? r.GetProperty(part).GetProperty(metric).GetDouble()
+            && r.GetProperty(part).TryGetProperty(metric, out JsonElement v) ? v.GetDouble()
             : double.NaN;
 
     /// <summary>Median wall-clock ms and median process CPU ms per call (CPU time is robust to a shared machine when threads = 1).</summary>
@@ -216,6 +222,49 @@ public static class Program
                 }
             }
         }
+    }
+
+    /// <summary>CPU ms per call of the non-GEMM kernels of one 6x384 layer at seq 128 (where the rest of a forward goes).</summary>
+    private static unsafe void ComponentBench(int threads)
+    {
+        const int n = 128, h = 384, inter = 1536, heads = 12;
+        using var pool = new WorkerPool(threads);
+        float[] qkv = GC.AllocateArray<float>(n * 3 * h, pinned: true);
+        float[] ctx = GC.AllocateArray<float>(n * h, pinned: true);
+        float[] ffn = GC.AllocateArray<float>(n * inter, pinned: true);
+        float[] x = GC.AllocateArray<float>(n * h, pinned: true);
+        float[] gamma = new float[h];
+        float[] beta = new float[h];
+        var rng = new Random(3);
+        foreach (float[] a in new[] { qkv, ffn, x, gamma })
+        {
+            for (int i = 0; i < a.Length; i++)
+            {
+                a[i] = (float)(rng.NextDouble() - 0.5);
+            }
+        }
+
+        var attention = new Attention(GemmKernel.BestManaged(GemmBackend.Auto), heads, h / heads, pool.WorkerCount);
+        int[] starts = [0];
+        int[] lengths = [n];
+        fixed (float* pq = qkv)
+        fixed (float* pc = ctx)
+        {
+            float* q = pq;
+            float* c = pc;
+            Report("attention 1 x 128, 12 heads", Measure(() => attention.Run(q, c, starts, lengths, 1, pool), 200));
+        }
+
+        Report("GELU 128 x 1536", Measure(() => Activations.Gelu(ffn), 200));
+        Report("add+LayerNorm 128 x 384", Measure(() =>
+        {
+            for (int r = 0; r < n; r++)
+            {
+                Normalization.AddLayerNorm(x.AsSpan(r * h, h), ctx.AsSpan(r * h, h), gamma, beta, 1e-12f, ctx.AsSpan(r * h, h));
+            }
+        }, 200));
+
+        static void Report(string what, (double WallMs, double CpuMs) r) => Console.WriteLine($"| {what} | {r.WallMs:F3} ms wall | {r.CpuMs:F3} ms CPU |");
     }
 
     private static int ArgInt(string[] args, string name, int fallback)

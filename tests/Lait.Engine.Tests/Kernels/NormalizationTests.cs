@@ -60,6 +60,22 @@ public class NormalizationTests
     }
 
     [Fact]
+    public void ScaledSoftmax_WithHugeSpread_UnderflowsToZeroWithoutNaN()
+    {
+        var row = new float[33];
+        for (int i = 0; i < row.Length; i++)
+        {
+            row[i] = i % 2 == 0 ? -1e30f : 50f - i;
+        }
+
+        Normalization.ScaledSoftmax(row, 1f, row.Length);
+        Assert.All(row, v => Assert.True(float.IsFinite(v) && v >= 0));
+        Assert.Equal(0f, row[0]);
+        Assert.Equal(1.0, row.Sum(), 5);
+        Assert.Equal(1 / (1 + Math.Exp(-2) / (1 - Math.Exp(-2))), row[1], 5); // geometric series over the odd entries
+    }
+
+    [Fact]
     public void ScaledSoftmax_RejectsAFullyMaskedRow()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => Normalization.ScaledSoftmax(new float[4], 1f, 0));

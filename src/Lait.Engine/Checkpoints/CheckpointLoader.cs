@@ -21,6 +21,19 @@ public static class CheckpointLoader
             ReadFileInto(file, result);
         }
 
+        // A shard that lacks a tensor its index promises is a broken download, not a smaller model.
+        string index = Path.Combine(modelDir, SafetensorsIndexFileName);
+        if (!File.Exists(Path.Combine(modelDir, SafetensorsFileName)) && File.Exists(index))
+        {
+            foreach ((string name, string shard) in ReadWeightMap(index))
+            {
+                if (!result.ContainsKey(name))
+                {
+                    throw new CheckpointException(Path.Combine(modelDir, shard), name, $"listed in {SafetensorsIndexFileName} but not present in the shard.");
+                }
+            }
+        }
+
         return result;
     }
 
@@ -96,32 +109,7 @@ public static class CheckpointLoader
 
     private static List<string> ShardsFromIndex(string modelDir, string indexPath)
     {
-        var shards = new SortedSet<string>(StringComparer.Ordinal);
-        try
-        {
-            using JsonDocument doc = JsonDocument.Parse(File.ReadAllBytes(indexPath));
-            if (!doc.RootElement.TryGetProperty("weight_map", out JsonElement map) || map.ValueKind != JsonValueKind.Object)
-            {
-                throw new CheckpointException(indexPath, null, "index has no weight_map object.");
-            }
-
-            foreach (JsonProperty entry in map.EnumerateObject())
-            {
-                string? shard = entry.Value.ValueKind == JsonValueKind.String ? entry.Value.GetString() : null;
-                if (string.IsNullOrEmpty(shard) || shard != Path.GetFileName(shard))
-                {
-                    // Refuse paths: a shard must sit beside its index.
-                    throw new CheckpointException(indexPath, entry.Name, $"weight_map names an invalid shard file '{entry.Value}'.");
-                }
-
-                shards.Add(shard);
-            }
-        }
-        catch (JsonException e)
-        {
-            throw new CheckpointException(indexPath, null, $"index is not valid JSON: {e.Message}", e);
-        }
-
+        var shards = new SortedSet<string>(ReadWeightMap(indexPath).Values, StringComparer.Ordinal);
         var files = new List<string>(shards.Count);
         foreach (string shard in shards)
         {
@@ -135,6 +123,42 @@ public static class CheckpointLoader
         }
 
         return files;
+    }
+
+    /// <summary>weight_map: tensor name to shard file name (a bare file name beside the index).</summary>
+    private static Dictionary<string, string> ReadWeightMap(string indexPath)
+    {
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        try
+        {
+            using JsonDocument doc = JsonDocument.Parse(File.ReadAllBytes(indexPath));
+            if (!doc.RootElement.TryGetProperty("weight_map", out JsonElement weightMap) || weightMap.ValueKind != JsonValueKind.Object)
+            {
+                throw new CheckpointException(indexPath, null, "index has no weight_map object.");
+            }
+
+            foreach (JsonProperty entry in weightMap.EnumerateObject())
+            {
+                string? shard = entry.Value.ValueKind == JsonValueKind.String ? entry.Value.GetString() : null;
+                if (string.IsNullOrEmpty(shard) || shard != Path.GetFileName(shard))
+                {
+                    // Refuse paths: a shard must sit beside its index.
+                    throw new CheckpointException(indexPath, entry.Name, $"weight_map names an invalid shard file '{entry.Value}'.");
+                }
+
+                map[entry.Name] = shard;
+            }
+        }
+        catch (JsonException e)
+        {
+            throw new CheckpointException(indexPath, null, $"index is not valid JSON: {e.Message}", e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CheckpointException(indexPath, null, $"cannot read: {e.Message}", e);
+        }
+
+        return map;
     }
 
     private static void ReadFileInto(string path, Dictionary<string, LoadedTensor> into)

@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 
 namespace Lait.Engine.Checkpoints;
 
@@ -37,12 +39,18 @@ internal static class ElementConversion
         int n = destination.Length;
         switch (type)
         {
+            case StorageType.F32 when BitConverter.IsLittleEndian:
+                MemoryMarshal.Cast<byte, float>(source[..(n * 4)]).CopyTo(destination);
+                break;
             case StorageType.F32:
                 for (int i = 0; i < n; i++)
                 {
                     destination[i] = BinaryPrimitives.ReadSingleLittleEndian(source.Slice(i * 4, 4));
                 }
 
+                break;
+            case StorageType.F16 when BitConverter.IsLittleEndian:
+                TensorPrimitives.ConvertToSingle(MemoryMarshal.Cast<byte, Half>(source[..(n * 2)]), destination);
                 break;
             case StorageType.F16:
                 for (int i = 0; i < n; i++)

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Microsoft.Win32.SafeHandles;
 
@@ -140,6 +141,19 @@ internal static class SafetensorsReader
     /// <summary>Reads and converts in chunks so a large embedding matrix needs no second full-size buffer.</summary>
     internal static void ReadConverted(SafeFileHandle handle, string path, string name, StorageType type, long fileOffset, Span<float> destination)
     {
+        if (type == StorageType.F32 && BitConverter.IsLittleEndian)
+        {
+            // Already the in-memory layout: read straight into the result (in pieces: a span of bytes is capped at 2 GB).
+            const int floatsPerRead = 1 << 28;
+            for (int start = 0; start < destination.Length; start += floatsPerRead)
+            {
+                Span<float> part = destination.Slice(start, Math.Min(floatsPerRead, destination.Length - start));
+                ReadExactly(handle, path, name, MemoryMarshal.AsBytes(part), fileOffset + ((long)start * 4));
+            }
+
+            return;
+        }
+
         int elementSize = ElementConversion.SizeOf(type);
         int elementsPerChunk = ChunkBytes / elementSize;
         byte[] buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);

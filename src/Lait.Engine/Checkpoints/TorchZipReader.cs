@@ -47,6 +47,16 @@ internal static class TorchZipReader
             object? root = PickleMachine.Load(pickle, path);
             PickleDict stateDict = FindStateDict(root) ?? throw new CheckpointException(path, null, "the pickle holds no dict of tensors.");
 
+            // A storage used by one tensor that covers it whole becomes that tensor's array without a copy.
+            var uses = new Dictionary<string, int>(StringComparer.Ordinal);
+            foreach (KeyValuePair<object?, object?> item in stateDict.Items)
+            {
+                if (item.Value is TensorReference t)
+                {
+                    uses[t.Storage.Key] = uses.GetValueOrDefault(t.Storage.Key) + 1;
+                }
+            }
+
             var storages = new Dictionary<string, float[]>(StringComparer.Ordinal);
             foreach (KeyValuePair<object?, object?> item in stateDict.Items)
             {
@@ -56,7 +66,7 @@ internal static class TorchZipReader
                 }
 
                 float[] storage = LoadStorage(archive, prefix, tensor.Storage, storages, path, name);
-                LoadedTensor loaded = Materialize(name, tensor, storage, path);
+                LoadedTensor loaded = Materialize(name, tensor, storage, path, canAdopt: uses[tensor.Storage.Key] == 1);
                 if (!into.TryAdd(name, loaded))
                 {
                     throw new CheckpointException(path, name, "tensor name appears twice.");
@@ -179,7 +189,7 @@ internal static class TorchZipReader
 
     /// <summary>Copies the strided view out of its storage into a fresh row-major array, so tied or
     /// sliced weights never alias each other.</summary>
-    private static LoadedTensor Materialize(string name, TensorReference tensor, float[] storage, string path)
+    private static LoadedTensor Materialize(string name, TensorReference tensor, float[] storage, string path, bool canAdopt)
     {
         int rank = tensor.Size.Length;
         if (tensor.Stride.Length != rank)
@@ -215,13 +225,19 @@ internal static class TorchZipReader
             throw new CheckpointException(path, name, $"view (offset {tensor.StorageOffset}, last element {maxIndex}) lies outside its storage of {storage.Length} elements.");
         }
 
+        bool contiguous = IsContiguous(tensor.Size, tensor.Stride);
+        if (canAdopt && contiguous && tensor.StorageOffset == 0 && count == storage.Length)
+        {
+            return new LoadedTensor(name, shape, storage);
+        }
+
         float[] values = new float[count];
         if (count == 0)
         {
             return new LoadedTensor(name, shape, values);
         }
 
-        if (IsContiguous(tensor.Size, tensor.Stride))
+        if (contiguous)
         {
             Array.Copy(storage, tensor.StorageOffset, values, 0, count);
             return new LoadedTensor(name, shape, values);

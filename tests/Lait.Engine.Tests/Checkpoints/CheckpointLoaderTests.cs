@@ -10,7 +10,7 @@ public sealed class CheckpointLoaderTests
 {
     private static readonly string s_goldenDir = RepoPaths.Golden("checkpoints");
 
-    public static TheoryData<string> Folders => new() { "f32", "f16", "bf16", "sharded", "torch" };
+    public static TheoryData<string> Folders => new() { "f32", "f16", "bf16", "sharded", "torch", "torch-protocol4", "torch-wrapped" };
 
     [Theory]
     [MemberData(nameof(Folders))]

@@ -131,6 +131,23 @@ public sealed class CorruptCheckpointTests : IDisposable
     }
 
     [Fact]
+    public void ShardLackingATensorItsIndexPromises_NamesTheTensor()
+    {
+        string shardedDir = Path.Combine(s_goldenDir, "sharded");
+        foreach (string file in Directory.GetFiles(shardedDir))
+        {
+            File.Copy(file, Path.Combine(_dir.Path, Path.GetFileName(file)));
+        }
+
+        string indexPath = Path.Combine(_dir.Path, "model.safetensors.index.json");
+        string index = File.ReadAllText(indexPath);
+        File.WriteAllText(indexPath, index.Replace("\"weight_map\": {", "\"weight_map\": {\n    \"pooler.dense.weight\": \"model-00002-of-00002.safetensors\",", StringComparison.Ordinal));
+        CheckpointException e = Assert.Throws<CheckpointException>(() => CheckpointLoader.LoadDirectory(_dir.Path));
+        Assert.Contains("'pooler.dense.weight'", e.Message);
+        Assert.Contains("model-00002-of-00002.safetensors", e.Message);
+    }
+
+    [Fact]
     public void TorchZipTruncated_SaysTruncatedOrCorrupt()
     {
         byte[] bytes = File.ReadAllBytes(Path.Combine(s_goldenDir, "torch", "pytorch_model.bin"));

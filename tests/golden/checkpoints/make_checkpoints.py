@@ -6,6 +6,7 @@ Outputs (a few KB each) sit beside this script and are committed:
   f32/model.safetensors, f16/model.safetensors, bf16/model.safetensors   single-file safetensors per dtype
   sharded/model.safetensors.index.json + two shards                     the sharded layout
   torch/pytorch_model.bin                                                torch.save zip format
+  torch-protocol4/, torch-wrapped/                                        the same, pickle protocol 4 / inside {"state_dict": ...}
   expected.json                                                          every tensor's shape and exact fp32 values
 safetensors is written by hand (format: 8-byte little-endian header length, JSON header, raw data),
 because the safetensors package is not installed here; that also keeps the writer independent of the
@@ -114,6 +115,16 @@ def main():
     os.makedirs(os.path.join(HERE, "torch"), exist_ok=True)
     torch.save(state, os.path.join(HERE, "torch", "pytorch_model.bin"))
     expected["torch"] = {k: expected_entry(v.detach()) for k, v in state.items()}
+
+    # Same tensors, pickled with protocol 4 (FRAME, SHORT_BINUNICODE, MEMOIZE opcodes) ...
+    os.makedirs(os.path.join(HERE, "torch-protocol4"), exist_ok=True)
+    torch.save(state, os.path.join(HERE, "torch-protocol4", "pytorch_model.bin"), pickle_protocol=4)
+    expected["torch-protocol4"] = expected["torch"]
+    # ... and wrapped as a training checkpoint: {"state_dict": ..., "epoch": 3, "note": "..."}.
+    os.makedirs(os.path.join(HERE, "torch-wrapped"), exist_ok=True)
+    torch.save({"epoch": 3, "note": "training checkpoint", "state_dict": state},
+               os.path.join(HERE, "torch-wrapped", "pytorch_model.bin"))
+    expected["torch-wrapped"] = expected["torch"]
 
     with open(os.path.join(HERE, "expected.json"), "w") as f:
         json.dump(expected, f, indent=1)

@@ -49,6 +49,24 @@ public class LaitModelBehaviourTests
     }
 
     [Fact]
+    public void ConcurrentCallers_GetTheSameResultsAsSequentialCalls()
+    {
+        using LaitModel model = EncoderGoldens.Load("roberta-cls", 1, PositionMode.PerSegment);
+        Segment[] segments = Enumerable.Range(0, 8).Select(i => Segment.Other(Enumerable.Range(3, 5 + i).ToArray())).ToArray();
+        float[][] expected = segments.Select(s => model.Encode([s]).Hidden).ToArray();
+        var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
+        Parallel.For(0, 64, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i =>
+        {
+            int k = i % segments.Length;
+            if (!model.Encode([segments[k]]).Hidden.AsSpan().SequenceEqual(expected[k]))
+            {
+                failures.Add($"call {i} (segment {k}) differed");
+            }
+        });
+        Assert.Empty(failures);
+    }
+
+    [Fact]
     public void BestSpan_PicksTheHighestScoringValidSpan()
     {
         var logits = new SpanLogitsProbe([0f, 5f, 1f, 0f], [0f, 0f, 1f, 9f]);

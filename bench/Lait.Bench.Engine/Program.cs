@@ -46,7 +46,9 @@ public static class Program
         }
 
         using JsonDocument inputs = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "inputs.json")));
-        using JsonDocument torch = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "torch_results.json")));
+        string torchFile = ArgString(args, "--torch", "torch_results.json");
+        using JsonDocument torch = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, torchFile)));
+        Console.WriteLine($"# torch results: {torchFile}");
         var backends = new List<GemmBackend> { GemmBackend.Auto };
         if (OpenBlasGemm.IsAvailable)
         {
@@ -55,7 +57,7 @@ public static class Program
 
         Console.WriteLine();
         Console.WriteLine("Wall = median wall-clock ms; CPU = median process CPU ms per call (all threads, spinning included).");
-        Console.WriteLine("Torch: torch.set_num_threads(1) and (2), OpenBLAS 2 threads; ratios use the faster torch setting.");
+        Console.WriteLine("Torch: the torch settings timed in the results file (columns 1 thr / 2 thr); ratios use the faster one.");
         Console.WriteLine("Efficiency = FLOPs / engine CPU-seconds / 255 GFLOP/s (per-core FMA peak): robust to a shared machine.");
         Console.WriteLine();
         Console.WriteLine("| scenario | part | GEMM | engine wall ms | torch wall ms (1 thr / 2 thr) | wall speed-up | engine CPU ms | torch CPU ms | CPU speed-up | GFLOP per CPU-s | efficiency |");
@@ -265,6 +267,12 @@ public static class Program
         }, 200));
 
         static void Report(string what, (double WallMs, double CpuMs) r) => Console.WriteLine($"| {what} | {r.WallMs:F3} ms wall | {r.CpuMs:F3} ms CPU |");
+    }
+
+    private static string ArgString(string[] args, string name, string fallback)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
     }
 
     private static int ArgInt(string[] args, string name, int fallback)

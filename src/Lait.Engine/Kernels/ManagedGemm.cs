@@ -104,15 +104,10 @@ public abstract unsafe class ManagedGemm : GemmKernel
             {
                 float* src = v + (long)kk * ld + p * pw;
                 float* d = panel + kk * pw;
-                int j = 0;
-                for (; j < cols; j++)
+                new ReadOnlySpan<float>(src, cols).CopyTo(new Span<float>(d, cols));
+                if (cols < pw)
                 {
-                    d[j] = src[j];
-                }
-
-                for (; j < pw; j++)
-                {
-                    d[j] = 0f;
+                    new Span<float>(d + cols, pw - cols).Clear();
                 }
             }
         }

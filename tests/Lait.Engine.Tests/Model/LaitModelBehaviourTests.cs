@@ -13,8 +13,10 @@ public class LaitModelBehaviourTests
         using LaitModel model = EncoderGoldens.Load("bert-cls", 2, PositionMode.PerSegment);
         Segment s = Segment.Other([5, 9, 11, 3]);
         TowerState alone = model.Tower(s);
-        TowerState[] batched = model.Towers([Segment.First(Enumerable.Range(4, 30).ToArray()), s, Segment.Other([7, 3])]);
-        Assert.Equal(alone.Values, batched[1].Values); // same rows, same kernels: bit-identical
+        // Enough batchmates for several GEMM row blocks (> 256 rows), so s lands at a different tile offset.
+        Segment[] mates = Enumerable.Range(0, 20).Select(i => Segment.Other(Enumerable.Range(4 + (i % 10), 30).ToArray())).ToArray();
+        TowerState[] batched = model.Towers([Segment.First(Enumerable.Range(4, 30).ToArray()), .. mates[..7], s, .. mates[7..]]);
+        Assert.Equal(alone.Values, batched[8].Values); // same rows, same kernels, same accumulation order: bit-identical
     }
 
     [Fact]

@@ -61,6 +61,7 @@ public static class Activations
 
     public static float GeluScalar(float x) => (float)(0.5 * x * (1.0 + Erf(x * InvSqrt2)));
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Apply(Activation activation, Span<float> values)
     {
         switch (activation)

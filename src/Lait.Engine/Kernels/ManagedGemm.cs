@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Lait.Engine.Kernels;
 
 /// <summary>
@@ -63,6 +65,7 @@ public abstract unsafe class ManagedGemm : GemmKernel
     }
 
     /// <summary>Packs B given as W [n x k] (row j = output column j, row stride ld) into panels.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void PackTransposed(float* w, int ld, int k, int n, float* dst, int pw)
     {
         int panels = (n + pw - 1) / pw;
@@ -92,6 +95,7 @@ public abstract unsafe class ManagedGemm : GemmKernel
     }
 
     /// <summary>Packs B given as V [k x n] row-major (row stride ld) into panels.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Pack(float* v, int ld, int k, int n, float* dst)
     {
         int pw = PanelWidth;
@@ -119,6 +123,7 @@ public abstract unsafe class ManagedGemm : GemmKernel
     /// <summary>
     /// Single-threaded: c[rowStart..rowEnd) x panels [panelStart..panelEnd) of a[m x k] * packed B[k x n] (+ bias).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Multiply(float* a, int lda, int rowStart, int rowEnd, float* packed, int k, int n, int panelStart, int panelEnd, float* bias, float* c, int ldc)
     {
         int pw = PanelWidth;
@@ -211,6 +216,7 @@ public abstract unsafe class ManagedGemm : GemmKernel
         public int PanelGroups;
         public int PanelGroup;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Execute(int part, int worker)
         {
             LinearWeight w = Weight!;

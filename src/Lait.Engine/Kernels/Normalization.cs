@@ -12,6 +12,7 @@ public static class Normalization
     /// dst = LayerNorm(x + residual) * gamma + beta over one row, with the biased variance PyTorch uses.
     /// <paramref name="residual"/> may be empty (plain LayerNorm); dst may alias x or residual.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AddLayerNorm(ReadOnlySpan<float> x, ReadOnlySpan<float> residual, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, float eps, Span<float> dst)
     {
         int n = gamma.Length;
@@ -97,6 +98,7 @@ public static class Normalization
     /// Masked softmax of scale * row over its first <paramref name="valid"/> entries; the rest (masked keys) become 0.
     /// valid must be at least 1: a query always sees itself.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ScaledSoftmax(Span<float> row, float scale, int valid)
     {
         if (valid < 1 || valid > row.Length)
@@ -127,6 +129,7 @@ public static class Normalization
     }
 
     /// <summary>Row maximum; the last (possibly overlapping) vector covers the tail. Needs row.Length >= 16.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float Max512(Span<float> row)
     {
         ref float start = ref row[0];
@@ -147,6 +150,7 @@ public static class Normalization
         return max;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Scale512(Span<float> row, float factor)
     {
         ref float start = ref row[0];
@@ -199,8 +203,12 @@ public static class Normalization
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Exp(Vector512<float> x)
     {
+        // Round to nearest by adding 1.5 * 2^23 (the low mantissa bits then hold k as an integer);
+        // cheaper than Vector512.Round + ConvertToInt32.
+        Vector512<float> magic = Vector512.Create(12582912f);
         Vector512<float> clamped = Vector512.Max(x, Vector512.Create(-87f));
-        Vector512<float> k = Vector512.Round(clamped * 1.44269504088896341f);
+        Vector512<float> shifted = Vector512.FusedMultiplyAdd(clamped, Vector512.Create(1.44269504088896341f), magic);
+        Vector512<float> k = shifted - magic;
         Vector512<float> r = Vector512.FusedMultiplyAdd(k, Vector512.Create(-0.693145751953125f), clamped);
         r = Vector512.FusedMultiplyAdd(k, Vector512.Create(-1.428606765330187045e-06f), r);
         Vector512<float> p = Vector512.Create(1f / 720f);
@@ -210,7 +218,7 @@ public static class Normalization
         p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(0.5f));
         p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1f));
         p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1f));
-        Vector512<int> bits = (Vector512.ConvertToInt32(k) + Vector512.Create(127)) << 23;
+        Vector512<int> bits = (shifted.AsInt32() - magic.AsInt32() + Vector512.Create(127)) << 23;
         Vector512<float> result = p * bits.AsSingle();
         return Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512.Create(-87f)), Vector512<float>.Zero, result);
     }

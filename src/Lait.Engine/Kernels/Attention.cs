@@ -1,0 +1,130 @@
+using System.Runtime.CompilerServices;
+
+namespace Lait.Engine.Kernels;
+
+/// <summary>
+/// Multi-head self-attention over ragged sequences packed as rows: qkv is [T x 3H] (Q | K | V per row),
+/// ctx is [T x H]. Each sequence attends only within itself, so no padding and no mask are needed;
+/// a tower batch passes segments as sequences, a joint batch passes concatenations.
+/// Per (sequence, head): scores = Q K^T and ctx = softmax(scores / sqrt d) V, both on the managed
+/// micro-kernel with K and V packed into per-worker scratch.
+/// </summary>
+public sealed unsafe class Attention : IParallelWork
+{
+    private readonly ManagedGemm _gemm;
+    private readonly int _heads;
+    private readonly int _headDim;
+    private readonly int _hidden;
+    private readonly float _scale;
+    private readonly float[][] _packedK;
+    private readonly float[][] _packedV;
+    private readonly float[][] _scores;
+
+    private float* _qkv;
+    private float* _ctx;
+    private int[]? _starts;
+    private int[]? _lengths;
+
+    public Attention(ManagedGemm gemm, int heads, int headDim, int workers)
+    {
+        _gemm = gemm;
+        _heads = heads;
+        _headDim = headDim;
+        _hidden = heads * headDim;
+        _scale = 1f / MathF.Sqrt(headDim);
+        _packedK = new float[workers][];
+        _packedV = new float[workers][];
+        _scores = new float[workers][];
+        for (int w = 0; w < workers; w++)
+        {
+            _packedK[w] = _packedV[w] = _scores[w] = [];
+        }
+    }
+
+    /// <summary>Runs attention for sequences i in 0..count-1 occupying rows starts[i] .. starts[i]+lengths[i]-1.</summary>
+    public void Run(float* qkv, float* ctx, int[] starts, int[] lengths, int count, WorkerPool pool)
+    {
+        if (pool.WorkerCount > _scores.Length)
+        {
+            throw new ArgumentException("The pool has more workers than this attention kernel has scratch for.");
+        }
+
+        int maxLength = 0;
+        for (int i = 0; i < count; i++)
+        {
+            maxLength = Math.Max(maxLength, lengths[i]);
+        }
+
+        EnsureScratch(maxLength, pool.WorkerCount);
+        _qkv = qkv;
+        _ctx = ctx;
+        _starts = starts;
+        _lengths = lengths;
+        try
+        {
+            pool.Run(this, count * _heads);
+        }
+        finally
+        {
+            _starts = _lengths = null;
+        }
+    }
+
+    private void EnsureScratch(int maxLength, int workers)
+    {
+        int kSize = _gemm.PackedSize(_headDim, maxLength);
+        int vSize = _gemm.PackedSize(maxLength, _headDim);
+        int sSize = maxLength * maxLength;
+        for (int w = 0; w < workers; w++)
+        {
+            // Grow only: steady-state calls allocate nothing.
+            if (_packedK[w].Length < kSize)
+            {
+                _packedK[w] = GC.AllocateArray<float>(kSize, pinned: true);
+            }
+
+            if (_packedV[w].Length < vSize)
+            {
+                _packedV[w] = GC.AllocateArray<float>(vSize, pinned: true);
+            }
+
+            if (_scores[w].Length < sSize)
+            {
+                _scores[w] = GC.AllocateArray<float>(sSize, pinned: true);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    void IParallelWork.Execute(int part, int worker)
+    {
+        int seq = part / _heads;
+        int head = part % _heads;
+        int n = _lengths![seq];
+        int start = _starts![seq];
+        int ld = 3 * _hidden;
+        float* q = _qkv + (long)start * ld + head * _headDim;
+        float* k = q + _hidden;
+        float* v = q + 2 * _hidden;
+        float* c = _ctx + (long)start * _hidden + head * _headDim;
+        int panelsK = (n + _gemm.PanelWidth - 1) / _gemm.PanelWidth;
+        int panelsV = (_headDim + _gemm.PanelWidth - 1) / _gemm.PanelWidth;
+
+        fixed (float* packedK = _packedK[worker])
+        fixed (float* packedV = _packedV[worker])
+        fixed (float* scores = _scores[worker])
+        {
+            // K_h as the "weight" [n x d]: scores[n x n] = Q_h K_h^T.
+            _gemm.PackTransposed(k, ld, _headDim, n, packedK, _gemm.PanelWidth);
+            _gemm.Multiply(q, ld, 0, n, packedK, _headDim, n, 0, panelsK, null, scores, n);
+            for (int i = 0; i < n; i++)
+            {
+                Normalization.ScaledSoftmax(new Span<float>(scores + (long)i * n, n), _scale, n);
+            }
+
+            // ctx_h[n x d] = P V_h.
+            _gemm.Pack(v, ld, n, _headDim, packedV);
+            _gemm.Multiply(scores, n, 0, n, packedV, n, _headDim, 0, panelsV, null, c, _hidden);
+        }
+    }
+}

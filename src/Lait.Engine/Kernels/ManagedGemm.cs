@@ -1,0 +1,241 @@
+using System.Runtime.CompilerServices;
+
+namespace Lait.Engine.Kernels;
+
+/// <summary>
+/// Blocked GEMM over column-panel-packed B with a register-tiled micro-kernel supplied by the subclass.
+/// Loop order: K blocks (so a kc x PW slice of B stays in L1) -> panels -> row tiles.
+/// </summary>
+public abstract unsafe class ManagedGemm : GemmKernel
+{
+    /// <summary>K block: 256 x 32 floats of B = 32 KiB, fits Zen 5's 48 KiB L1D.</summary>
+    private const int KBlock = 256;
+
+    /// <summary>
+    /// Most rows per parallel task: a 256 x 256 slice of A (256 KiB) stays in Zen 5's 1 MiB L2 across the
+    /// task's panels, and with M &lt;= 256 every panel of B is read from memory once.
+    /// </summary>
+    private const int MaxRowBlock = 256;
+
+    [ThreadStatic]
+    private static LinearJob? t_job;
+
+    /// <summary>Rows of the register tile.</summary>
+    public abstract int TileRows { get; }
+
+    /// <summary>Columns of the register tile = packed panel width.</summary>
+    public abstract int PanelWidth { get; }
+
+    /// <summary>
+    /// One full register tile: c[TileRows x PanelWidth] (+)= a[rows x kc] * b[kc x PanelWidth].
+    /// Rows at or beyond <paramref name="rows"/> repeat row 0 (computed, not stored by the caller).
+    /// When not accumulating, c starts from bias (or zero when bias is null).
+    /// </summary>
+    protected abstract void Tile(float* a, int lda, int rows, float* b, int kc, float* c, int ldc, bool accumulate, float* bias);
+
+    public override LinearWeight Prepare(ReadOnlySpan<float> weight, int outFeatures, int inFeatures, ReadOnlySpan<float> bias)
+    {
+        if (weight.Length != outFeatures * inFeatures)
+        {
+            throw new ArgumentException($"Weight has {weight.Length} values, expected {outFeatures} x {inFeatures}.");
+        }
+
+        int pw = PanelWidth;
+        int panels = (outFeatures + pw - 1) / pw;
+        float[] packed = GC.AllocateArray<float>(panels * inFeatures * pw, pinned: true);
+        fixed (float* src = weight)
+        fixed (float* dst = packed)
+        {
+            PackTransposed(src, inFeatures, inFeatures, outFeatures, dst, pw);
+        }
+
+        return new LinearWeight(outFeatures, inFeatures, pw, packed, PadBias(bias, outFeatures, panels * pw));
+    }
+
+    internal static float[] PadBias(ReadOnlySpan<float> bias, int n, int length)
+    {
+        if (!bias.IsEmpty && bias.Length != n)
+        {
+            throw new ArgumentException($"Bias has {bias.Length} values, expected {n}.");
+        }
+
+        float[] padded = GC.AllocateArray<float>(length, pinned: true);
+        bias.CopyTo(padded);
+        return padded;
+    }
+
+    /// <summary>Packs B given as W [n x k] (row j = output column j, row stride ld) into panels.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void PackTransposed(float* w, int ld, int k, int n, float* dst, int pw)
+    {
+        int panels = (n + pw - 1) / pw;
+        for (int p = 0; p < panels; p++)
+        {
+            float* panel = dst + (long)p * k * pw;
+            for (int j = 0; j < pw; j++)
+            {
+                int col = p * pw + j;
+                if (col < n)
+                {
+                    float* row = w + (long)col * ld;
+                    for (int kk = 0; kk < k; kk++)
+                    {
+                        panel[kk * pw + j] = row[kk];
+                    }
+                }
+                else
+                {
+                    for (int kk = 0; kk < k; kk++)
+                    {
+                        panel[kk * pw + j] = 0f;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Packs B given as V [k x n] row-major (row stride ld) into panels.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Pack(float* v, int ld, int k, int n, float* dst)
+    {
+        int pw = PanelWidth;
+        int panels = (n + pw - 1) / pw;
+        for (int p = 0; p < panels; p++)
+        {
+            float* panel = dst + (long)p * k * pw;
+            int cols = Math.Min(pw, n - p * pw);
+            for (int kk = 0; kk < k; kk++)
+            {
+                float* src = v + (long)kk * ld + p * pw;
+                float* d = panel + kk * pw;
+                new ReadOnlySpan<float>(src, cols).CopyTo(new Span<float>(d, cols));
+                if (cols < pw)
+                {
+                    new Span<float>(d + cols, pw - cols).Clear();
+                }
+            }
+        }
+    }
+
+    /// <summary>Floats needed to pack a [k x n] B.</summary>
+    public int PackedSize(int k, int n) => (n + PanelWidth - 1) / PanelWidth * PanelWidth * k;
+
+    /// <summary>
+    /// Single-threaded: c[rowStart..rowEnd) x panels [panelStart..panelEnd) of a[m x k] * packed B[k x n] (+ bias).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Multiply(float* a, int lda, int rowStart, int rowEnd, float* packed, int k, int n, int panelStart, int panelEnd, float* bias, float* c, int ldc)
+    {
+        int pw = PanelWidth;
+        int tr = TileRows;
+        float* tmp = stackalloc float[tr * pw];
+        for (int kb = 0; kb < k; kb += KBlock)
+        {
+            int kc = Math.Min(KBlock, k - kb);
+            bool accumulate = kb > 0;
+            for (int p = panelStart; p < panelEnd; p++)
+            {
+                float* b = packed + ((long)p * k + kb) * pw;
+                int col0 = p * pw;
+                int cols = Math.Min(pw, n - col0);
+                float* panelBias = bias == null ? null : bias + col0;
+                for (int r = rowStart; r < rowEnd; r += tr)
+                {
+                    int rows = Math.Min(tr, rowEnd - r);
+                    float* ar = a + (long)r * lda + kb;
+                    float* cr = c + (long)r * ldc + col0;
+                    if (rows == tr && cols == pw)
+                    {
+                        Tile(ar, lda, rows, b, kc, cr, ldc, accumulate, panelBias);
+                        continue;
+                    }
+
+                    // Edge tile: run the full kernel on a scratch tile and copy back the valid part.
+                    if (accumulate)
+                    {
+                        for (int i = 0; i < rows; i++)
+                        {
+                            new Span<float>(cr + (long)i * ldc, cols).CopyTo(new Span<float>(tmp + i * pw, cols));
+                        }
+                    }
+
+                    Tile(ar, lda, rows, b, kc, tmp, pw, accumulate, panelBias);
+                    for (int i = 0; i < rows; i++)
+                    {
+                        new Span<float>(tmp + i * pw, cols).CopyTo(new Span<float>(cr + (long)i * ldc, cols));
+                    }
+                }
+            }
+        }
+    }
+
+    public override void Linear(float* a, int m, LinearWeight weight, float* c, WorkerPool pool)
+    {
+        if (weight.PanelWidth != PanelWidth)
+        {
+            throw new ArgumentException($"Weight was prepared for panel width {weight.PanelWidth}, this kernel uses {PanelWidth}.");
+        }
+
+        if (m == 0)
+        {
+            return;
+        }
+
+        LinearJob job = t_job ??= new LinearJob();
+        job.Gemm = this;
+        job.A = a;
+        job.M = m;
+        job.Weight = weight;
+        job.C = c;
+        job.RowBlocks = (m + MaxRowBlock - 1) / MaxRowBlock;
+        job.RowBlock = (m + job.RowBlocks - 1) / job.RowBlocks;
+        // About 4 tasks per worker: enough to balance (and to absorb a descheduled worker) without re-reading A too often.
+        int groupsWanted = Math.Max(1, 4 * pool.WorkerCount / job.RowBlocks);
+        job.PanelGroup = Math.Max(1, weight.Panels / groupsWanted);
+        job.PanelGroups = (weight.Panels + job.PanelGroup - 1) / job.PanelGroup;
+        try
+        {
+            pool.Run(job, job.RowBlocks * job.PanelGroups);
+        }
+        finally
+        {
+            job.Weight = null;
+            job.Gemm = null;
+        }
+    }
+
+    private sealed class LinearJob : IParallelWork
+    {
+        public ManagedGemm? Gemm;
+        public float* A;
+        public int M;
+        public LinearWeight? Weight;
+        public float* C;
+        public int RowBlocks;
+        public int RowBlock;
+        public int PanelGroups;
+        public int PanelGroup;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Execute(int part, int worker)
+        {
+            LinearWeight w = Weight!;
+            int rb = part / PanelGroups;
+            int pg = part % PanelGroups;
+            int rowStart = rb * RowBlock;
+            int rowEnd = Math.Min(M, rowStart + RowBlock);
+            if (rowStart >= rowEnd)
+            {
+                return;
+            }
+
+            int panelStart = pg * PanelGroup;
+            int panelEnd = Math.Min(w.Panels, panelStart + PanelGroup);
+            fixed (float* packed = w.Data)
+            fixed (float* bias = w.Bias)
+            {
+                Gemm!.Multiply(A, w.InFeatures, rowStart, rowEnd, packed, w.InFeatures, w.OutFeatures, panelStart, panelEnd, bias, C, w.OutFeatures);
+            }
+        }
+    }
+}

@@ -1,0 +1,115 @@
+using Xunit;
+using Lait.Engine.Kernels;
+using Lait.Engine.Tests.Support;
+
+namespace Lait.Engine.Tests.Kernels;
+
+public class GemmTests : IDisposable
+{
+    private readonly WorkerPool _pool = new(2);
+
+    public static TheoryData<GemmBackend> ManagedBackends()
+    {
+        var data = new TheoryData<GemmBackend> { GemmBackend.Scalar };
+        if (Avx2Gemm.IsSupported)
+        {
+            data.Add(GemmBackend.Avx2);
+        }
+
+        if (Avx512Gemm.IsSupported)
+        {
+            data.Add(GemmBackend.Avx512);
+        }
+
+        return data;
+    }
+
+    // Shapes straddle tile (8/6/4 rows), panel (32/16/8 columns) and K-block (256) edges.
+    private static readonly (int M, int N, int K)[] Shapes =
+    [
+        (1, 1, 1), (1, 32, 384), (7, 33, 5), (8, 32, 256), (9, 31, 257), (65, 100, 300), (130, 129, 520), (17, 1152, 64),
+        (600, 70, 40), // several row blocks (of up to 256 rows)
+    ];
+
+    [Theory]
+    [MemberData(nameof(ManagedBackends))]
+    public void ManagedKernel_MatchesDoubleReference_OnEdgeShapes(GemmBackend backend)
+    {
+        CheckAllShapes(GemmKernel.Create(backend));
+    }
+
+    [OpenBlasFact]
+    public void OpenBlas_MatchesDoubleReference_OnEdgeShapes()
+    {
+        CheckAllShapes(GemmKernel.Create(GemmBackend.OpenBlas));
+    }
+
+    [Fact]
+    public void AutoBackend_IsTheManagedDefaultForThisCpu()
+    {
+        Assert.Equal(GemmKernel.DefaultBackend, GemmKernel.Create(GemmBackend.Auto).Backend);
+        Assert.NotEqual(GemmBackend.OpenBlas, GemmKernel.DefaultBackend);
+    }
+
+    [Theory]
+    [MemberData(nameof(ManagedBackends))]
+    public unsafe void PackedMultiply_WithStridedOperands_MatchesReference(GemmBackend backend)
+    {
+        // The attention path: A with a row stride wider than K, B packed from a [k x n] row-major block.
+        var gemm = (ManagedGemm)GemmKernel.Create(backend);
+        int m = 13, k = 37, n = 45, lda = 50, ldb = 60, ldc = 70;
+        float[] a = Reference.Random(m * lda, 1);
+        float[] b = Reference.Random(k * ldb, 2);
+        var c = new float[m * ldc];
+        var packed = new float[gemm.PackedSize(k, n)];
+        fixed (float* pa = a)
+        fixed (float* pb = b)
+        fixed (float* pc = c)
+        fixed (float* pp = packed)
+        {
+            gemm.Pack(pb, ldb, k, n, pp);
+            gemm.Multiply(pa, lda, 0, m, pp, k, n, 0, (n + gemm.PanelWidth - 1) / gemm.PanelWidth, null, pc, ldc);
+        }
+
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                double s = 0;
+                for (int kk = 0; kk < k; kk++)
+                {
+                    s += (double)a[i * lda + kk] * b[kk * ldb + j];
+                }
+
+                Assert.True(Math.Abs(s - c[i * ldc + j]) < 1e-4, $"c[{i},{j}] = {c[i * ldc + j]}, expected {s}");
+            }
+
+            for (int j = n; j < ldc; j++)
+            {
+                Assert.Equal(0f, c[i * ldc + j]); // nothing written past the n columns
+            }
+        }
+    }
+
+    private void CheckAllShapes(GemmKernel gemm)
+    {
+        foreach (var (m, n, k) in Shapes)
+        {
+            float[] a = Reference.Random(m * k, m * 7 + k);
+            float[] w = Reference.Random(n * k, n * 11 + k);
+            float[] bias = Reference.Random(n, n);
+            LinearWeight prepared = gemm.Prepare(w, n, k, bias);
+            var c = new float[m * n];
+            gemm.Linear(a, m, prepared, c, _pool);
+            double[] expected = Reference.Linear(a, m, w, n, k, bias);
+            // fp32 accumulation over k terms of magnitude <= 1.
+            Reference.AssertClose(expected, c, 1e-5 * Math.Sqrt(k) * 4, $"{gemm.Backend} {m}x{n}x{k}");
+        }
+    }
+
+    public void Dispose()
+    {
+        _pool.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}

@@ -10,6 +10,7 @@ apt_packages=(
   redis-server                              # Redis store backend tests
   yamllint                                  # deploy/ manifests
   openssl                                   # TLS test certificates (interop reference server)
+  libopenblas0-pthread                      # OpenBLAS GEMM backend (engine tests compare it with ours)
 )
 missing=()
 for p in "${apt_packages[@]}"; do

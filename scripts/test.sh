@@ -11,5 +11,15 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 bash scripts/install-test-deps.sh
 
 dotnet build LaitGrpc.sln -c Release --nologo -v quiet
+mkdir -p artifacts
+log=artifacts/test-output.log
+status=0
 dotnet test LaitGrpc.sln -c Release --no-build --nologo -v quiet \
-  --logger "console;verbosity=normal" --results-directory artifacts/test-results
+  --logger "console;verbosity=normal" --results-directory artifacts/test-results 2>&1 | tee "$log" || status=$?
+
+# One closing line over every test assembly.
+passed=$(awk '/^ +Passed: +[0-9]+/ {s += $2} END {print s + 0}' "$log")
+failed=$(awk '/^ +Failed: +[0-9]+/ {s += $2} END {print s + 0}' "$log")
+skipped=$(awk '/^ +Skipped: +[0-9]+/ {s += $2} END {print s + 0}' "$log")
+echo "$passed passed, $failed failed, $skipped skipped"
+exit "$status"

@@ -42,7 +42,7 @@ def write_safetensors(path, tensors):
             f.write(tensors[n].contiguous().numpy().astype("<f4").tobytes())
 
 
-def make_model(out, name, spec, seed):
+def make_model(out, name, spec, seed, write=True):
     g = torch.Generator().manual_seed(seed)
     h, i = spec["hidden"], spec["inter"]
 
@@ -61,6 +61,8 @@ def make_model(out, name, spec, seed):
         for n in ("attention.output.LayerNorm", "output.LayerNorm"):
             w[p + n + ".weight"] = 1 + rnd(h)
             w[p + n + ".bias"] = rnd(h)
+    if not write:
+        return w  # same seed, same weights as the files already written
     d = os.path.join(out, name)
     os.makedirs(d, exist_ok=True)
     config = {"architectures": ["BertModel"], "model_type": "bert", "vocab_size": VOCAB, "hidden_size": h,
@@ -107,18 +109,24 @@ class TorchBert:
 def timed(fn, iterations):
     for _ in range(3):
         fn()
-    samples = []
+    samples, cpu = [], []
     for _ in range(iterations):
+        c0 = time.process_time()
         t0 = time.perf_counter()
         fn()
         samples.append((time.perf_counter() - t0) * 1000)
-    return {"median_ms": statistics.median(samples), "min_ms": min(samples), "iterations": iterations}
+        cpu.append((time.process_time() - c0) * 1000)
+    # process_time = CLOCK_PROCESS_CPUTIME_ID: CPU of all threads (torch's and OpenBLAS's), robust to a shared machine.
+    return {"median_ms": statistics.median(samples), "min_ms": min(samples), "cpu_ms": statistics.median(cpu), "iterations": iterations}
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", required=True)
     ap.add_argument("--iterations", type=int, default=15)
+    ap.add_argument("--reuse-models", action="store_true", help="keep the model files and inputs already in --out")
+    ap.add_argument("--threads", default="1,2", help="torch.set_num_threads values to time")
+    ap.add_argument("--results", default="torch_results.json", help="output file name in --out")
     args = ap.parse_args()
     assert "OPENBLAS_CORETYPE" not in os.environ, "unset OPENBLAS_CORETYPE (it halves OpenBLAS speed on these machines)"
     os.makedirs(args.out, exist_ok=True)
@@ -130,12 +138,14 @@ def main():
     inputs = {}
     for name, model, batch, seq in scenarios:
         inputs[name] = {"model": model, "ids": torch.randint(1, VOCAB, (batch, seq), generator=g).tolist(), "split": seq // 2}
-    with open(os.path.join(args.out, "inputs.json"), "w") as f:
-        json.dump(inputs, f)
+    if not args.reuse_models:
+        with open(os.path.join(args.out, "inputs.json"), "w") as f:
+            json.dump(inputs, f)
 
-    weights = {name: make_model(args.out, name, spec, 11 + k) for k, (name, spec) in enumerate(MODELS.items())}
+    weights = {name: make_model(args.out, name, spec, 11 + k, write=not args.reuse_models) for k, (name, spec) in enumerate(MODELS.items())}
+    print(f"torch {torch.__version__}, OpenBLAS threads from env: {os.environ.get('OPENBLAS_NUM_THREADS', '(default = cores)')}", flush=True)
     results = {"torch": torch.__version__, "results": {}}
-    for threads in (1, 2):
+    for threads in [int(t) for t in args.threads.split(",")]:
         torch.set_num_threads(threads)
         for name, model, batch, seq in scenarios:
             spec = MODELS[model]
@@ -159,8 +169,8 @@ def main():
                     "joint": timed(lambda: m.layers(joint_in, tower_layers, spec["layers"]), iters),
                 }
             results["results"][f"{name} torch_threads={threads}"] = r
-            print(f"torch threads={threads} {name}: " + ", ".join(f"{k} {v['median_ms']:.2f} ms" for k, v in r.items()), flush=True)
-    with open(os.path.join(args.out, "torch_results.json"), "w") as f:
+            print(f"torch threads={threads} {name}: " + ", ".join(f"{k} {v['median_ms']:.2f} ms (cpu {v['cpu_ms']:.2f})" for k, v in r.items()), flush=True)
+    with open(os.path.join(args.out, args.results), "w") as f:
         json.dump(results, f, indent=1)
 
 

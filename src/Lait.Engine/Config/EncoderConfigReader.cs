@@ -104,10 +104,8 @@ public static class EncoderConfigReader
 
     private static EncoderConfig ParseDistilBert(Reader r, HeadKind head, string name)
     {
-        if (r.Bool("sinusoidal_pos_embds", false))
-        {
-            // The sinusoidal table is still saved as position_embeddings.weight, so loading it is enough.
-        }
+        // sinusoidal_pos_embds: the fixed table is still saved as position_embeddings.weight, so it loads like a learned one.
+        _ = r.Bool("sinusoidal_pos_embds", false);
 
         var (towerLayers, positionMode) = ReadLait(r);
         return new EncoderConfig

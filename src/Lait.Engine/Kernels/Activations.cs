@@ -6,8 +6,8 @@ namespace Lait.Engine.Kernels;
 
 /// <summary>
 /// Element-wise activations, in place. GELU is the exact erf form: x/2 (1 + erf(x / sqrt 2)).
-/// .NET has no erf, so <see cref="Erf(double)"/> is ours: a degree-22 polynomial fit of erf on [0, 4]
-/// in t = x/2 - 1 (Chebyshev fit converted to powers; max abs error 7.6e-11 on [0, 4]) and erf = 1
+/// .NET has no erf, so <see cref="Erf(double)"/> is ours: a degree-18 polynomial fit of erf on [0, 4]
+/// in t = x/2 - 1 (Chebyshev fit converted to powers; max abs error 4.8e-9 on [0, 4]) and erf = 1
 /// from 4 on (1 - erf(4) = 1.5e-8). Evaluated in double, so the float result is correctly rounded or
 /// within an ulp.
 /// </summary>
@@ -18,32 +18,28 @@ public static class Activations
     /// <summary>Powers of t = u/2 - 1, constant term first; fitted with numpy chebfit on math.erf (4001 Chebyshev nodes).</summary>
     private static readonly double[] ErfPoly =
     [
-        0.9953222650190343,
-        0.041333968962239565,
-        -0.16533588280699377,
-        0.3857838826086193,
-        -0.5511196135395096,
-        0.41884677249089075,
-        0.02939318934264734,
-        -0.4324469894960319,
-        0.407301421412339,
-        -0.026008009848745225,
-        -0.26909081147168123,
-        0.21397821403246767,
-        0.021322874467783415,
-        -0.13707979425758815,
-        0.0650783499250161,
-        0.03871896767263434,
-        -0.046703849805575494,
-        -0.0012604852318508551,
-        0.017073887049266656,
-        -0.002389397313351087,
-        -0.0035947230255087815,
-        0.0005228627364637149,
-        0.00035288572618713207
+        0.9953222683425176,
+        0.041333984275029934,
+        -0.16533655455600071,
+        0.3857831035159005,
+        -0.5510971612635469,
+        0.41885741192289583,
+        0.029101245710660417,
+        -0.43250050328439876,
+        0.40923712922919153,
+        -0.025958692947821133,
+        -0.2765070295734136,
+        0.21450328086736686,
+        0.038781248901141534,
+        -0.13938890964598868,
+        0.039248305376885,
+        0.04311780435315664,
+        -0.02294432175007249,
+        -0.005747488547351727,
+        0.004194864847728165,
     ];
 
-    /// <summary>erf(x) with max abs error below 1e-7 (about 1.5e-8 at the clamp, 1e-10 elsewhere).</summary>
+    /// <summary>erf(x) with max abs error below 1e-7 (about 1.5e-8 at the clamp, 5e-9 elsewhere).</summary>
     public static double Erf(double x)
     {
         double u = Math.Abs(x);
@@ -65,6 +61,7 @@ public static class Activations
 
     public static float GeluScalar(float x) => (float)(0.5 * x * (1.0 + Erf(x * InvSqrt2)));
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Apply(Activation activation, Span<float> values)
     {
         switch (activation)
@@ -103,6 +100,17 @@ public static class Activations
         if (Vector512.IsHardwareAccelerated)
         {
             ref float start = ref values.Length == 0 ? ref Unsafe.NullRef<float>() : ref values[0];
+            // Two float vectors (four double chains) per step: the Horner chain is latency-bound, so
+            // independent chains in flight roughly double throughput.
+            for (; i + 32 <= values.Length; i += 32)
+            {
+                (Vector512<double> a, Vector512<double> b) = Vector512.Widen(Vector512.LoadUnsafe(ref start, (nuint)i));
+                (Vector512<double> c, Vector512<double> d) = Vector512.Widen(Vector512.LoadUnsafe(ref start, (nuint)(i + 16)));
+                Gelu4(ref a, ref b, ref c, ref d);
+                Vector512.Narrow(a, b).StoreUnsafe(ref start, (nuint)i);
+                Vector512.Narrow(c, d).StoreUnsafe(ref start, (nuint)(i + 16));
+            }
+
             for (; i + 16 <= values.Length; i += 16)
             {
                 Vector512<float> x = Vector512.LoadUnsafe(ref start, (nuint)i);
@@ -124,6 +132,41 @@ public static class Activations
         for (; i < values.Length; i++)
         {
             values[i] = GeluScalar(values[i]);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Gelu4(ref Vector512<double> x0, ref Vector512<double> x1, ref Vector512<double> x2, ref Vector512<double> x3)
+    {
+        Vector512<double> four = Vector512.Create(4.0);
+        Vector512<double> one = Vector512.Create(1.0);
+        Vector512<double> u0 = Vector512.Min(Vector512.Abs(x0) * InvSqrt2, four);
+        Vector512<double> u1 = Vector512.Min(Vector512.Abs(x1) * InvSqrt2, four);
+        Vector512<double> u2 = Vector512.Min(Vector512.Abs(x2) * InvSqrt2, four);
+        Vector512<double> u3 = Vector512.Min(Vector512.Abs(x3) * InvSqrt2, four);
+        Vector512<double> t0 = u0 * 0.5 - one, t1 = u1 * 0.5 - one, t2 = u2 * 0.5 - one, t3 = u3 * 0.5 - one;
+        double[] p = ErfPoly;
+        Vector512<double> top = Vector512.Create(p[^1]);
+        Vector512<double> a0 = top, a1 = top, a2 = top, a3 = top;
+        for (int k = p.Length - 2; k >= 0; k--)
+        {
+            Vector512<double> c = Vector512.Create(p[k]);
+            a0 = Vector512.FusedMultiplyAdd(a0, t0, c);
+            a1 = Vector512.FusedMultiplyAdd(a1, t1, c);
+            a2 = Vector512.FusedMultiplyAdd(a2, t2, c);
+            a3 = Vector512.FusedMultiplyAdd(a3, t3, c);
+        }
+
+        x0 = Finish(x0, u0, a0);
+        x1 = Finish(x1, u1, a1);
+        x2 = Finish(x2, u2, a2);
+        x3 = Finish(x3, u3, a3);
+
+        static Vector512<double> Finish(Vector512<double> x, Vector512<double> u, Vector512<double> erf)
+        {
+            erf = Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(u, Vector512.Create(4.0)), Vector512.Create(1.0), erf);
+            Vector512<double> signed = Vector512.ConditionalSelect(Vector512.Create(-0.0), x, erf);
+            return x * 0.5 * (Vector512.Create(1.0) + signed);
         }
     }
 

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Lait.Engine.Kernels;
 
 /// <summary>
@@ -93,6 +95,7 @@ public sealed unsafe class Attention : IParallelWork
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     void IParallelWork.Execute(int part, int worker)
     {
         int seq = part / _heads;

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Lait.Engine.Kernels;
 
 /// <summary>
@@ -9,11 +11,11 @@ public abstract unsafe class ManagedGemm : GemmKernel
     /// <summary>K block: 256 x 32 floats of B = 32 KiB, fits Zen 5's 48 KiB L1D.</summary>
     private const int KBlock = 256;
 
-    /// <summary>Rows per parallel task; a 64 x 256 slice of A (64 KiB) stays in L2 across the task's panels.</summary>
-    private const int RowBlock = 64;
-
-    /// <summary>Panels per parallel task.</summary>
-    private const int PanelGroup = 4;
+    /// <summary>
+    /// Most rows per parallel task: a 256 x 256 slice of A (256 KiB) stays in Zen 5's 1 MiB L2 across the
+    /// task's panels, and with M &lt;= 256 every panel of B is read from memory once.
+    /// </summary>
+    private const int MaxRowBlock = 256;
 
     [ThreadStatic]
     private static LinearJob? t_job;
@@ -63,6 +65,7 @@ public abstract unsafe class ManagedGemm : GemmKernel
     }
 
     /// <summary>Packs B given as W [n x k] (row j = output column j, row stride ld) into panels.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void PackTransposed(float* w, int ld, int k, int n, float* dst, int pw)
     {
         int panels = (n + pw - 1) / pw;
@@ -92,6 +95,7 @@ public abstract unsafe class ManagedGemm : GemmKernel
     }
 
     /// <summary>Packs B given as V [k x n] row-major (row stride ld) into panels.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Pack(float* v, int ld, int k, int n, float* dst)
     {
         int pw = PanelWidth;
@@ -104,15 +108,10 @@ public abstract unsafe class ManagedGemm : GemmKernel
             {
                 float* src = v + (long)kk * ld + p * pw;
                 float* d = panel + kk * pw;
-                int j = 0;
-                for (; j < cols; j++)
+                new ReadOnlySpan<float>(src, cols).CopyTo(new Span<float>(d, cols));
+                if (cols < pw)
                 {
-                    d[j] = src[j];
-                }
-
-                for (; j < pw; j++)
-                {
-                    d[j] = 0f;
+                    new Span<float>(d + cols, pw - cols).Clear();
                 }
             }
         }
@@ -124,6 +123,7 @@ public abstract unsafe class ManagedGemm : GemmKernel
     /// <summary>
     /// Single-threaded: c[rowStart..rowEnd) x panels [panelStart..panelEnd) of a[m x k] * packed B[k x n] (+ bias).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Multiply(float* a, int lda, int rowStart, int rowEnd, float* packed, int k, int n, int panelStart, int panelEnd, float* bias, float* c, int ldc)
     {
         int pw = PanelWidth;
@@ -187,8 +187,12 @@ public abstract unsafe class ManagedGemm : GemmKernel
         job.M = m;
         job.Weight = weight;
         job.C = c;
-        job.RowBlocks = (m + RowBlock - 1) / RowBlock;
-        job.PanelGroups = (weight.Panels + PanelGroup - 1) / PanelGroup;
+        job.RowBlocks = (m + MaxRowBlock - 1) / MaxRowBlock;
+        job.RowBlock = (m + job.RowBlocks - 1) / job.RowBlocks;
+        // About 4 tasks per worker: enough to balance (and to absorb a descheduled worker) without re-reading A too often.
+        int groupsWanted = Math.Max(1, 4 * pool.WorkerCount / job.RowBlocks);
+        job.PanelGroup = Math.Max(1, weight.Panels / groupsWanted);
+        job.PanelGroups = (weight.Panels + job.PanelGroup - 1) / job.PanelGroup;
         try
         {
             pool.Run(job, job.RowBlocks * job.PanelGroups);
@@ -208,8 +212,11 @@ public abstract unsafe class ManagedGemm : GemmKernel
         public LinearWeight? Weight;
         public float* C;
         public int RowBlocks;
+        public int RowBlock;
         public int PanelGroups;
+        public int PanelGroup;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Execute(int part, int worker)
         {
             LinearWeight w = Weight!;
@@ -217,6 +224,11 @@ public abstract unsafe class ManagedGemm : GemmKernel
             int pg = part % PanelGroups;
             int rowStart = rb * RowBlock;
             int rowEnd = Math.Min(M, rowStart + RowBlock);
+            if (rowStart >= rowEnd)
+            {
+                return;
+            }
+
             int panelStart = pg * PanelGroup;
             int panelEnd = Math.Min(w.Panels, panelStart + PanelGroup);
             fixed (float* packed = w.Data)

@@ -1,4 +1,7 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Lait.Engine.Kernels;
 
@@ -9,9 +12,21 @@ public static class Normalization
     /// dst = LayerNorm(x + residual) * gamma + beta over one row, with the biased variance PyTorch uses.
     /// <paramref name="residual"/> may be empty (plain LayerNorm); dst may alias x or residual.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AddLayerNorm(ReadOnlySpan<float> x, ReadOnlySpan<float> residual, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, float eps, Span<float> dst)
     {
         int n = gamma.Length;
+        if (x.Length < n || dst.Length < n || beta.Length < n || (!residual.IsEmpty && residual.Length < n))
+        {
+            throw new ArgumentException("LayerNorm spans are shorter than gamma.");
+        }
+
+        if (Vector512.IsHardwareAccelerated && n % 16 == 0)
+        {
+            AddLayerNorm512(x, residual, gamma, beta, eps, dst, n);
+            return;
+        }
+
         if (residual.IsEmpty)
         {
             x[..n].CopyTo(dst);
@@ -31,9 +46,59 @@ public static class Normalization
     }
 
     /// <summary>
+    /// Three passes over one row held in L1 (sum, centred sum of squares, normalise): the two-pass
+    /// variance avoids E[x^2] - E[x]^2 cancellation. Written out because the encoder calls it per token,
+    /// where a chain of library calls costs more in call overhead than in arithmetic.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void AddLayerNorm512(ReadOnlySpan<float> x, ReadOnlySpan<float> residual, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, float eps, Span<float> dst, int n)
+    {
+        ref float xs = ref MemoryMarshal.GetReference(x);
+        ref float ds = ref MemoryMarshal.GetReference(dst);
+        Vector512<float> sum = Vector512<float>.Zero;
+        if (residual.IsEmpty)
+        {
+            for (int i = 0; i < n; i += 16)
+            {
+                Vector512<float> v = Vector512.LoadUnsafe(ref xs, (nuint)i);
+                v.StoreUnsafe(ref ds, (nuint)i);
+                sum += v;
+            }
+        }
+        else
+        {
+            ref float rs = ref MemoryMarshal.GetReference(residual);
+            for (int i = 0; i < n; i += 16)
+            {
+                Vector512<float> v = Vector512.LoadUnsafe(ref xs, (nuint)i) + Vector512.LoadUnsafe(ref rs, (nuint)i);
+                v.StoreUnsafe(ref ds, (nuint)i);
+                sum += v;
+            }
+        }
+
+        Vector512<float> mean = Vector512.Create(Vector512.Sum(sum) / n);
+        Vector512<float> squares = Vector512<float>.Zero;
+        for (int i = 0; i < n; i += 16)
+        {
+            Vector512<float> d = Vector512.LoadUnsafe(ref ds, (nuint)i) - mean;
+            squares = Vector512.FusedMultiplyAdd(d, d, squares);
+        }
+
+        Vector512<float> scale = Vector512.Create(1f / MathF.Sqrt(Vector512.Sum(squares) / n + eps));
+        ref float gs = ref MemoryMarshal.GetReference(gamma);
+        ref float bs = ref MemoryMarshal.GetReference(beta);
+        for (int i = 0; i < n; i += 16)
+        {
+            Vector512<float> d = (Vector512.LoadUnsafe(ref ds, (nuint)i) - mean) * scale;
+            Vector512.FusedMultiplyAdd(d, Vector512.LoadUnsafe(ref gs, (nuint)i), Vector512.LoadUnsafe(ref bs, (nuint)i)).StoreUnsafe(ref ds, (nuint)i);
+        }
+    }
+
+    /// <summary>
     /// Masked softmax of scale * row over its first <paramref name="valid"/> entries; the rest (masked keys) become 0.
     /// valid must be at least 1: a query always sees itself.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ScaledSoftmax(Span<float> row, float scale, int valid)
     {
         if (valid < 1 || valid > row.Length)
@@ -42,12 +107,119 @@ public static class Normalization
         }
 
         Span<float> live = row[..valid];
-        float max = TensorPrimitives.Max<float>(live);
-        TensorPrimitives.Subtract(live, max, live);
-        TensorPrimitives.Multiply(live, scale, live);
-        TensorPrimitives.Exp(live, live);
-        float sum = TensorPrimitives.Sum<float>(live);
-        TensorPrimitives.Multiply(live, 1f / sum, live);
+        if (Vector512.IsHardwareAccelerated && valid >= 16)
+        {
+            // Max, fused exp + sum, normalise: three passes instead of six library calls. Attention calls
+            // this per query row, so per-call overhead matters as much as the arithmetic.
+            float max = Max512(live);
+            float sum = ExpAndSum512(live, scale, -max * scale);
+            Scale512(live, 1f / sum);
+        }
+        else
+        {
+            float max = TensorPrimitives.Max<float>(live);
+            TensorPrimitives.Subtract(live, max, live);
+            TensorPrimitives.Multiply(live, scale, live);
+            TensorPrimitives.Exp(live, live);
+            float sum = TensorPrimitives.Sum<float>(live);
+            TensorPrimitives.Multiply(live, 1f / sum, live);
+        }
+
         row[valid..].Clear();
+    }
+
+    /// <summary>Row maximum; the last (possibly overlapping) vector covers the tail. Needs row.Length >= 16.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static float Max512(Span<float> row)
+    {
+        ref float start = ref row[0];
+        Vector512<float> m = Vector512.LoadUnsafe(ref start, (nuint)(row.Length - 16));
+        for (int i = 0; i + 16 <= row.Length; i += 16)
+        {
+            m = Vector512.Max(m, Vector512.LoadUnsafe(ref start, (nuint)i));
+        }
+
+        Vector256<float> h = Vector256.Max(m.GetLower(), m.GetUpper());
+        Vector128<float> q = Vector128.Max(h.GetLower(), h.GetUpper());
+        float max = q.GetElement(0);
+        for (int k = 1; k < 4; k++)
+        {
+            max = MathF.Max(max, q.GetElement(k));
+        }
+
+        return max;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Scale512(Span<float> row, float factor)
+    {
+        ref float start = ref row[0];
+        Vector512<float> f = Vector512.Create(factor);
+        int i = 0;
+        for (; i + 16 <= row.Length; i += 16)
+        {
+            (Vector512.LoadUnsafe(ref start, (nuint)i) * f).StoreUnsafe(ref start, (nuint)i);
+        }
+
+        for (; i < row.Length; i++)
+        {
+            row[i] *= factor;
+        }
+    }
+
+    /// <summary>row[i] = exp(row[i] * scale + shift) (arguments &lt;= 0 here), returns the sum.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static float ExpAndSum512(Span<float> row, float scale, float shift)
+    {
+        ref float start = ref row[0];
+        int n = row.Length;
+        Vector512<float> vScale = Vector512.Create(scale);
+        Vector512<float> vShift = Vector512.Create(shift);
+        Vector512<float> acc = Vector512<float>.Zero;
+        int i = 0;
+        for (; i + 16 <= n; i += 16)
+        {
+            Vector512<float> e = Exp(Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref start, (nuint)i), vScale, vShift));
+            e.StoreUnsafe(ref start, (nuint)i);
+            acc += e;
+        }
+
+        float sum = Vector512.Sum(acc);
+        for (; i < n; i++)
+        {
+            float e = MathF.Exp(MathF.FusedMultiplyAdd(row[i], scale, shift));
+            row[i] = e;
+            sum += e;
+        }
+
+        return sum;
+    }
+
+    /// <summary>
+    /// exp for x &lt;= ~0 (softmax after max subtraction): x = k ln2 + r with |r| &lt;= ln2/2 (ln2 split in two
+    /// for an exact reduction), exp(r) by its degree-6 Taylor polynomial (relative error &lt; 2e-7), times 2^k
+    /// built in the exponent bits. Results below e^-87 flush to 0.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Exp(Vector512<float> x)
+    {
+        // Round to nearest by adding 1.5 * 2^23 (the low mantissa bits then hold k as an integer);
+        // cheaper than Vector512.Round + ConvertToInt32.
+        Vector512<float> magic = Vector512.Create(12582912f);
+        Vector512<float> clamped = Vector512.Max(x, Vector512.Create(-87f));
+        Vector512<float> shifted = Vector512.FusedMultiplyAdd(clamped, Vector512.Create(1.44269504088896341f), magic);
+        Vector512<float> k = shifted - magic;
+        Vector512<float> r = Vector512.FusedMultiplyAdd(k, Vector512.Create(-0.693145751953125f), clamped);
+        r = Vector512.FusedMultiplyAdd(k, Vector512.Create(-1.428606765330187045e-06f), r);
+        Vector512<float> p = Vector512.Create(1f / 720f);
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1f / 120f));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1f / 24f));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1f / 6f));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(0.5f));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1f));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1f));
+        Vector512<int> bits = (shifted.AsInt32() - magic.AsInt32() + Vector512.Create(127)) << 23;
+        Vector512<float> result = p * bits.AsSingle();
+        return Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512.Create(-87f)), Vector512<float>.Zero, result);
     }
 }

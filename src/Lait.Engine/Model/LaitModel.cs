@@ -5,6 +5,7 @@ using Lait.Engine.Checkpoints;
 using Lait.Engine.Config;
 using Lait.Engine.Heads;
 using Lait.Engine.Kernels;
+using Lait.Engine.Tokenization;
 
 namespace Lait.Engine.Model;
 
@@ -23,7 +24,7 @@ public sealed class LaitModel : IDisposable
     private readonly EngineOptions _options;
     private bool _disposed;
 
-    private LaitModel(EncoderConfig config, ITensorSource tensors, string fingerprint, EngineOptions options)
+    private LaitModel(EncoderConfig config, ITensorSource tensors, string fingerprint, EngineOptions options, ITokenizer? tokenizer)
     {
         if (options.Threads < 1 || options.MaxSegments < 1 || options.MaxJointTokens is < 1)
         {
@@ -32,7 +33,13 @@ public sealed class LaitModel : IDisposable
 
         Config = config;
         Fingerprint = fingerprint;
+        Tokenizer = tokenizer;
         _options = options;
+        if (tokenizer is not null && tokenizer.Vocabulary.Count > config.VocabSize)
+        {
+            throw new ModelConfigException($"The tokenizer has {tokenizer.Vocabulary.Count} tokens but the model's vocabulary has {config.VocabSize}; they do not belong together.");
+        }
+
         GemmKernel gemm = GemmKernel.Create(options.Gemm);
         if (gemm.Backend == GemmBackend.OpenBlas)
         {
@@ -75,6 +82,9 @@ public sealed class LaitModel : IDisposable
 
     public IReadOnlyList<string> Labels => Config.Labels;
 
+    /// <summary>The model folder's tokenizer (TokenizerLoader.FromDirectory), or null when the folder has none.</summary>
+    public ITokenizer? Tokenizer { get; }
+
     /// <summary>Loads config.json and the weights (safetensors, sharded or pytorch_model.bin) of a Hugging Face model folder.</summary>
     public static LaitModel Load(string modelDir, EngineOptions? options = null)
     {
@@ -84,12 +94,88 @@ public sealed class LaitModel : IDisposable
         byte[] configBytes = File.ReadAllBytes(Path.Combine(modelDir, EncoderConfigReader.FileName));
         byte[] combined = [.. Encoding.UTF8.GetBytes("lait-model-v1\n" + weights + "\n"), .. configBytes];
         string fingerprint = Convert.ToHexStringLower(SHA256.HashData(combined));
-        return new LaitModel(config, new LoadedTensorSource(tensors), fingerprint, options ?? new EngineOptions());
+        ITokenizer? tokenizer = HasTokenizerFiles(modelDir) ? TokenizerLoader.FromDirectory(modelDir) : null;
+        return new LaitModel(config, new LoadedTensorSource(tensors), fingerprint, options ?? new EngineOptions(), tokenizer);
     }
 
     /// <summary>Builds a model from tensors already in memory (tests, converters).</summary>
-    public static LaitModel Create(EncoderConfig config, ITensorSource tensors, string fingerprint, EngineOptions? options = null) =>
-        new(config, tensors, fingerprint, options ?? new EngineOptions());
+    public static LaitModel Create(EncoderConfig config, ITensorSource tensors, string fingerprint, EngineOptions? options = null, ITokenizer? tokenizer = null) =>
+        new(config, tensors, fingerprint, options ?? new EngineOptions(), tokenizer);
+
+    private static bool HasTokenizerFiles(string dir) =>
+        File.Exists(Path.Combine(dir, "tokenizer.json")) || File.Exists(Path.Combine(dir, "vocab.txt"))
+        || (File.Exists(Path.Combine(dir, "vocab.json")) && File.Exists(Path.Combine(dir, "merges.txt")));
+
+    /// <summary>
+    /// Tokenizes text into a framed segment: First = [CLS] text [SEP]; Other = text [SEP] (byte-level BPE
+    /// models: &lt;/s&gt; text &lt;/s&gt;, RoBERTa's pair framing). Text that does not fit the positions left
+    /// after <paramref name="positionStart"/> is cut when <paramref name="truncate"/> is true (and
+    /// <see cref="TextSegment.Truncated"/> says so), otherwise rejected.
+    /// </summary>
+    public TextSegment Tokenize(string text, SegmentRole role, int positionStart = 0, bool truncate = false)
+    {
+        ITokenizer tokenizer = Tokenizer ?? throw new InvalidOperationException("This model was loaded without a tokenizer; pass token ids instead.");
+        ArgumentNullException.ThrowIfNull(text);
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            throw new EngineInputException($"The {(role == SegmentRole.First ? "first" : "other")} segment's text is empty.");
+        }
+
+        SpecialTokenIds special = tokenizer.SpecialTokens;
+        bool bpe = tokenizer.Kind == TokenizerKind.ByteLevelBpe;
+        var prefix = new List<int>(2);
+        if (role == SegmentRole.First)
+        {
+            prefix.Add(special.Cls);
+        }
+        else if (bpe)
+        {
+            prefix.Add(special.Sep);
+        }
+
+        if (special.Sep < 0 || prefix.Contains(-1))
+        {
+            throw new InvalidOperationException("The tokenizer's vocabulary lacks the [CLS]/[SEP] (or <s>/</s>) tokens needed to frame a segment.");
+        }
+
+        TokenSpan[] tokens;
+        try
+        {
+            tokens = tokenizer.Encode(text);
+        }
+        catch (InvalidTextException e)
+        {
+            throw new EngineInputException($"The text is not valid Unicode at index {e.Offset}: {e.Message}");
+        }
+
+        if (tokens.Length == 0)
+        {
+            throw new EngineInputException("The text produced no tokens (only characters the tokenizer drops).");
+        }
+
+        int room = Config.MaxSequenceLength - positionStart - prefix.Count - 1;
+        bool truncated = false;
+        if (tokens.Length > room)
+        {
+            if (!truncate || room < 1)
+            {
+                throw new EngineInputException($"The text has {tokens.Length} tokens; at most {Math.Max(0, room)} fit this segment (model positions {Config.MaxSequenceLength}, start {positionStart}). Shorten it or ask for truncation.");
+            }
+
+            tokens = tokens[..room];
+            truncated = true;
+        }
+
+        var ids = new int[prefix.Count + tokens.Length + 1];
+        prefix.CopyTo(ids);
+        for (int i = 0; i < tokens.Length; i++)
+        {
+            ids[prefix.Count + i] = tokens[i].Id;
+        }
+
+        ids[^1] = special.Sep;
+        return new TextSegment(new Segment(role, ids, positionStart), tokens, prefix.Count, truncated);
+    }
 
     public TowerState Tower(Segment segment) => Towers([segment])[0];
 

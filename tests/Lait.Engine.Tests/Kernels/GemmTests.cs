@@ -28,6 +28,7 @@ public class GemmTests : IDisposable
     private static readonly (int M, int N, int K)[] Shapes =
     [
         (1, 1, 1), (1, 32, 384), (7, 33, 5), (8, 32, 256), (9, 31, 257), (65, 100, 300), (130, 129, 520), (17, 1152, 64),
+        (600, 70, 40), // several row blocks (of up to 256 rows)
     ];
 
     [Theory]

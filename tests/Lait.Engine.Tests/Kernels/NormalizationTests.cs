@@ -6,10 +6,11 @@ namespace Lait.Engine.Tests.Kernels;
 
 public class NormalizationTests
 {
-    [Fact]
-    public void AddLayerNorm_MatchesDoubleReference()
+    [Theory]
+    [InlineData(384)] // vector path
+    [InlineData(100)] // width not a multiple of 16: portable path
+    public void AddLayerNorm_MatchesDoubleReference(int n)
     {
-        const int n = 384;
         float[] x = Reference.Random(n, 1, 3f);
         float[] residual = Reference.Random(n, 2, 3f);
         float[] gamma = Reference.Random(n, 3);
@@ -57,6 +58,22 @@ public class NormalizationTests
 
         Reference.AssertClose(expected, row, 1e-6, "softmax");
         Assert.All(row[valid..], v => Assert.Equal(0f, v));
+    }
+
+    [Fact]
+    public void ScaledSoftmax_WithHugeSpread_UnderflowsToZeroWithoutNaN()
+    {
+        var row = new float[33];
+        for (int i = 0; i < row.Length; i++)
+        {
+            row[i] = i % 2 == 0 ? -1e30f : 50f - i;
+        }
+
+        Normalization.ScaledSoftmax(row, 1f, row.Length);
+        Assert.All(row, v => Assert.True(float.IsFinite(v) && v >= 0));
+        Assert.Equal(0f, row[0]);
+        Assert.Equal(1.0, row.Sum(), 5);
+        Assert.Equal(1 / (1 + Math.Exp(-2) / (1 - Math.Exp(-2))), row[1], 5); // geometric series over the odd entries
     }
 
     [Fact]

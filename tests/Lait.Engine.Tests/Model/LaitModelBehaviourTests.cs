@@ -13,8 +13,10 @@ public class LaitModelBehaviourTests
         using LaitModel model = EncoderGoldens.Load("bert-cls", 2, PositionMode.PerSegment);
         Segment s = Segment.Other([5, 9, 11, 3]);
         TowerState alone = model.Tower(s);
-        TowerState[] batched = model.Towers([Segment.First(Enumerable.Range(4, 30).ToArray()), s, Segment.Other([7, 3])]);
-        Assert.Equal(alone.Values, batched[1].Values); // same rows, same kernels: bit-identical
+        // Enough batchmates for several GEMM row blocks (> 256 rows), so s lands at a different tile offset.
+        Segment[] mates = Enumerable.Range(0, 20).Select(i => Segment.Other(Enumerable.Range(4 + (i % 10), 30).ToArray())).ToArray();
+        TowerState[] batched = model.Towers([Segment.First(Enumerable.Range(4, 30).ToArray()), .. mates[..7], s, .. mates[7..]]);
+        Assert.Equal(alone.Values, batched[8].Values); // same rows, same kernels, same accumulation order: bit-identical
     }
 
     [Fact]
@@ -46,6 +48,24 @@ public class LaitModelBehaviourTests
                 Assert.True(Math.Abs(a[j] - b[j]) < 1e-5, $"pair {i} value {j}: {a[j]} vs {b[j]}");
             }
         }
+    }
+
+    [Fact]
+    public void ConcurrentCallers_GetTheSameResultsAsSequentialCalls()
+    {
+        using LaitModel model = EncoderGoldens.Load("roberta-cls", 1, PositionMode.PerSegment);
+        Segment[] segments = Enumerable.Range(0, 8).Select(i => Segment.Other(Enumerable.Range(3, 5 + i).ToArray())).ToArray();
+        float[][] expected = segments.Select(s => model.Encode([s]).Hidden).ToArray();
+        var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
+        Parallel.For(0, 64, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i =>
+        {
+            int k = i % segments.Length;
+            if (!model.Encode([segments[k]]).Hidden.AsSpan().SequenceEqual(expected[k]))
+            {
+                failures.Add($"call {i} (segment {k}) differed");
+            }
+        });
+        Assert.Empty(failures);
     }
 
     [Fact]

@@ -23,7 +23,9 @@ public static class Tracing
         if (uri.AbsolutePath is "" or "/") uri = new Uri(uri, "/v1/traces");
         return Sdk.CreateTracerProviderBuilder()
             .SetResourceBuilder(ResourceBuilder.CreateDefault().AddService("laitgrpc"))
-            .AddSource(Source.Name)
+            // ASP.NET Core starts the request activity our call span hangs under (and picks up the
+            // client's traceparent); without it the parent-based sampler would drop our spans.
+            .AddSource("Microsoft.AspNetCore", Source.Name)
             .AddOtlpExporter(o =>
             {
                 o.Endpoint = uri;

@@ -18,12 +18,15 @@ public sealed class EngineServedModel : IServedModel, IDisposable
     private readonly LaitModel _model;
     private readonly ITokenizer _tokenizer;
     private readonly SpecialTokenIds _special;
+    // Byte-level BPE (RoBERTa) frames a later segment as </s> text </s>, as its pair input does.
+    private readonly bool _separatorBeforeOther;
 
     private EngineServedModel(string name, LaitModel model, ITokenizer tokenizer)
     {
         _model = model;
         _tokenizer = tokenizer;
         _special = tokenizer.SpecialTokens;
+        _separatorBeforeOther = tokenizer.Kind == TokenizerKind.ByteLevelBpe;
         var c = model.Config;
         Description = new ModelDescription(
             Name: name,
@@ -45,8 +48,13 @@ public sealed class EngineServedModel : IServedModel, IDisposable
     /// <summary>Loads config, weights and tokenizer from <paramref name="modelDir"/>.</summary>
     public static EngineServedModel Load(string name, string modelDir, EngineOptions? options = null)
     {
-        var tokenizer = TokenizerLoader.FromDirectory(modelDir);
         var model = LaitModel.Load(modelDir, options);
+        var tokenizer = model.Tokenizer;
+        if (tokenizer is null)
+        {
+            model.Dispose();
+            throw new InvalidDataException($"model '{name}' in {modelDir} has no tokenizer (vocab.txt, tokenizer.json or vocab.json + merges.txt)");
+        }
         if (tokenizer.Vocabulary.Count > model.Config.VocabSize)
         {
             model.Dispose();
@@ -71,11 +79,9 @@ public sealed class EngineServedModel : IServedModel, IDisposable
         }
         if (spans.Length == 0) throw new ModelInputException("text has no tokens (only whitespace or control characters)");
         int keep = Fit(spans.Length, role, truncate);
-        int specials = role == StoreRole.First ? 2 : 1;
-        var ids = new int[keep + specials];
-        var offsets = new (int Start, int End)[keep + specials];
-        int at = 0;
-        if (role == StoreRole.First) ids[at++] = _special.Cls;
+        var ids = new int[keep + Specials(role)];
+        var offsets = new (int Start, int End)[ids.Length];
+        int at = WritePrefix(ids, role);
         for (int i = 0; i < keep; i++)
         {
             ids[at] = spans[i].Id;
@@ -96,19 +102,35 @@ public sealed class EngineServedModel : IServedModel, IDisposable
             }
         }
         int keep = Fit(tokenIds.Length, role, truncate);
-        int specials = role == StoreRole.First ? 2 : 1;
-        var ids = new int[keep + specials];
-        int at = 0;
-        if (role == StoreRole.First) ids[at++] = _special.Cls;
+        var ids = new int[keep + Specials(role)];
+        int at = WritePrefix(ids, role);
         tokenIds[..keep].CopyTo(ids.AsSpan(at));
         ids[^1] = _special.Sep;
         return new TokenizedSegment(ids, new (int, int)[ids.Length], role, keep < tokenIds.Length);
     }
 
-    // How many content tokens a segment keeps once [CLS]/[SEP] are counted.
+    private int Specials(StoreRole role) => role == StoreRole.First || _separatorBeforeOther ? 2 : 1;
+
+    // [CLS] before the first segment (<s> for RoBERTa), </s> before a later one for byte-level BPE.
+    private int WritePrefix(int[] ids, StoreRole role)
+    {
+        if (role == StoreRole.First)
+        {
+            ids[0] = _special.Cls;
+            return 1;
+        }
+        if (_separatorBeforeOther)
+        {
+            ids[0] = _special.Sep;
+            return 1;
+        }
+        return 0;
+    }
+
+    // How many content tokens a segment keeps once its special tokens are counted.
     private int Fit(int tokens, StoreRole role, bool truncate)
     {
-        int budget = Description.MaxSegmentTokens - (role == StoreRole.First ? 2 : 1);
+        int budget = Description.MaxSegmentTokens - Specials(role);
         if (tokens <= budget) return tokens;
         if (truncate) return budget;
         throw new ModelInputException(

@@ -164,6 +164,54 @@ public class ServerLifecycleTests
         Assert.Contains("cannot reach", closedOutput);
     }
 
+    [Fact]
+    public async Task TracesAreExportedOverOtlpHttp()
+    {
+        using var dir = new TempDirectory();
+        string model = TinyModelWriter.Write(dir.Sub("tiny"), new TinyModelWriter.Options());
+        int port = FreePort();
+        using var collector = new System.Net.HttpListener();
+        collector.Prefixes.Add($"http://127.0.0.1:{port}/");
+        collector.Start();
+        var received = new List<byte[]>();
+        var collecting = Task.Run(async () =>
+        {
+            while (collector.IsListening)
+            {
+                System.Net.HttpListenerContext ctx;
+                try
+                {
+                    ctx = await collector.GetContextAsync();
+                }
+                catch (Exception)
+                {
+                    return;
+                }
+                using var body = new MemoryStream();
+                await ctx.Request.InputStream.CopyToAsync(body);
+                lock (received) received.Add(body.ToArray());
+                ctx.Response.StatusCode = 200;
+                ctx.Response.Close();
+            }
+        });
+
+        await using (var server = await ServerProcess.StartAsync("--model-dir", model, "--store-dir", dir.Sub("store"), "--otlp-endpoint", $"http://127.0.0.1:{port}"))
+        {
+            var request = new CombineRequest { Task = TaskType.Classify };
+            request.Segments.Add(new SegmentRef { Inline = new SegmentInput { Text = "The sky is blue." } });
+            await server.Client.CombineAsync(request);
+            Assert.Equal(0, await server.StopAsync()); // shutdown flushes the exporter
+        }
+        collector.Stop();
+        await collecting;
+
+        string all;
+        lock (received) all = string.Concat(received.Select(b => System.Text.Encoding.UTF8.GetString(b)));
+        Assert.Contains("/lait.v1.Lait/Combine", all);
+        Assert.Contains("lait.joint_us", all);
+        Assert.Contains("laitgrpc", all);
+    }
+
     private static async Task<(int Code, string Output)> RunProbeAsync(int port, string service)
     {
         var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };

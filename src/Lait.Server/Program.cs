@@ -3,7 +3,9 @@ using Lait.Server.Hosting;
 using Lait.Server.Metrics;
 using Lait.Server.Models;
 using Lait.Server.Service;
+using Lait.Store;
 using Lait.Store.Faster;
+using Lait.Store.Redis;
 using Lait.Transport.Auth;
 using Lait.Transport.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -79,7 +81,7 @@ logger.LogInformation("LaitGrpc listening on {Address} (auth: {Auth})", host.Add
     settings.ApiKeys.Count > 0 ? $"{settings.ApiKeys.Count} API key(s)" : "none");
 
 var entries = new List<ServedModelEntry>();
-FasterSegmentStore? store = null;
+ISegmentStore? store = null;
 try
 {
     foreach (var location in lait.Models)
@@ -97,22 +99,41 @@ try
     }
     var catalog = new ModelCatalog(entries, lait.DefaultModel!);
     var recovering = System.Diagnostics.Stopwatch.StartNew();
-    store = new FasterSegmentStore(new FasterStoreOptions
+    bool durable;
+    if (lait.Store == StoreBackend.Redis)
     {
-        Directory = lait.StoreDirectory,
-        Durability = lait.Durability,
-        Codec = lait.Codec,
-        MemoryBytes = lait.StoreMemoryBytes,
-        MaxLogBytes = lait.StoreMaxLogBytes,
-        Logger = loggers.CreateLogger("Lait.Store"),
-    });
+        store = await RedisSegmentStore.ConnectAsync(new RedisStoreOptions
+        {
+            Configuration = lait.RedisConfiguration!,
+            KeyPrefix = lait.RedisKeyPrefix,
+            Codec = lait.Codec,
+            StateTimeToLive = lait.StateTimeToLive,
+            Logger = loggers.CreateLogger("Lait.Store"),
+        });
+        // Redis' own persistence (AOF, RDB) decides what survives a crash; we cannot promise it per put.
+        durable = false;
+        logger.LogInformation("segment store: Redis at {Redis} (prefix {Prefix}, codec {Codec})", lait.RedisConfiguration, lait.RedisKeyPrefix, lait.Codec);
+    }
+    else
+    {
+        store = new FasterSegmentStore(new FasterStoreOptions
+        {
+            Directory = lait.StoreDirectory,
+            Durability = lait.Durability,
+            Codec = lait.Codec,
+            MemoryBytes = lait.StoreMemoryBytes,
+            MaxLogBytes = lait.StoreMaxLogBytes,
+            Logger = loggers.CreateLogger("Lait.Store"),
+        });
+        durable = lait.Durability == DurabilityMode.Durable;
+        logger.LogInformation("segment store at {Dir} recovered in {Ms} ms ({Bytes} bytes, durability {Durability}, codec {Codec})",
+            lait.StoreDirectory, recovering.ElapsedMilliseconds, store.GetStats().SizeBytes, lait.Durability, lait.Codec);
+    }
     var storeForMetrics = store;
-    metrics.Gauge("lait_store_puts_total", "Segment states written since start").Track(() => storeForMetrics.GetStats().Puts);
-    metrics.Gauge("lait_store_bytes", "Bytes of the store's log").Track(() => storeForMetrics.GetStats().SizeBytes);
-    logger.LogInformation("segment store at {Dir} recovered in {Ms} ms ({Bytes} bytes, durability {Durability}, codec {Codec})",
-        lait.StoreDirectory, recovering.ElapsedMilliseconds, store.GetStats().SizeBytes, lait.Durability, lait.Codec);
+    metrics.Gauge("lait_store_puts", "Segment states written since start").Track(() => storeForMetrics.GetStats().Puts);
+    metrics.Gauge("lait_store_bytes", "Bytes of the store's log (-1 for Redis)").Track(() => storeForMetrics.GetStats().SizeBytes);
 
-    Volatile.Write(ref service, new LaitService(catalog, store, lait.Codec, lait.Durability == DurabilityMode.Durable, lait.Limits, metrics, loggers.CreateLogger<LaitService>()));
+    Volatile.Write(ref service, new LaitService(catalog, store, lait.Codec, durable, lait.Limits, metrics, loggers.CreateLogger<LaitService>()));
     host.Health.SetStatus(laitServiceName, ServingStatus.Serving);
     host.Health.SetStatus("", ServingStatus.Serving);
     logger.LogInformation("SERVING {Models} (default {Default})", string.Join(", ", entries.Select(e => e.Description.Name)), catalog.DefaultModel);

@@ -6,15 +6,23 @@ using Microsoft.Extensions.Configuration;
 
 namespace Lait.Server.Hosting;
 
+/// <summary>Where segment states live: the embedded FASTER store, or a Redis server shared by replicas.</summary>
+public enum StoreBackend
+{
+    Faster,
+    Redis,
+}
+
 /// <summary>A model to serve: its name (as clients say it) and its Hugging Face-layout folder.</summary>
 public sealed record ModelLocation(string Name, string Directory);
 
 /// <summary>
 /// What the service serves and where it keeps state. Sources, later wins: appsettings.json
 /// (section "Lait"), environment (LAIT_MODEL_DIRS as NAME=PATH or PATH, comma-separated;
-/// LAIT_DEFAULT_MODEL, LAIT_STORE_DIR, LAIT_DURABILITY, LAIT_CODEC, LAIT_METRICS_PORT,
+/// LAIT_DEFAULT_MODEL, LAIT_STORE (faster|redis), LAIT_STORE_DIR, LAIT_REDIS, LAIT_REDIS_PREFIX,
+/// LAIT_STATE_TTL_SECONDS, LAIT_DURABILITY, LAIT_CODEC, LAIT_METRICS_PORT,
 /// LAIT_LOG_FORMAT, LAIT_OTLP_ENDPOINT), command line (--model-dir [NAME=]PATH repeatable, --default-model,
-/// --store-dir, --durability durable|checkpoint, --codec fp16|fp32|int8, --metrics-port,
+/// --store faster|redis, --store-dir, --redis host:port, --redis-prefix, --state-ttl-seconds, --durability durable|checkpoint, --codec fp16|fp32|int8, --metrics-port,
 /// --log-format text|json, --otlp-endpoint URL, --max-message-bytes, --threads, limits as --max-*).
 /// </summary>
 public sealed class LaitSettings
@@ -23,7 +31,13 @@ public sealed class LaitSettings
 
     public List<ModelLocation> Models { get; } = new();
     public string? DefaultModel { get; set; }
+    public StoreBackend Store { get; set; } = StoreBackend.Faster;
     public string StoreDirectory { get; set; } = "data/store";
+    /// <summary>StackExchange.Redis configuration ("host:port[,password=...]") when <see cref="Store"/> is Redis.</summary>
+    public string? RedisConfiguration { get; set; }
+    public string RedisKeyPrefix { get; set; } = "lait";
+    /// <summary>Redis only: states expire this long after they were written; null keeps them until deleted.</summary>
+    public TimeSpan? StateTimeToLive { get; set; }
     public DurabilityMode Durability { get; set; } = DurabilityMode.Durable;
     public StateCodec Codec { get; set; } = StateCodec.Fp16;
     /// <summary>HTTP/1.1 port serving /metrics; -1 disables it, 0 picks a free port.</summary>
@@ -59,6 +73,10 @@ public sealed class LaitSettings
         }
         s.DefaultModel = Environment.GetEnvironmentVariable("LAIT_DEFAULT_MODEL") ?? s.DefaultModel;
         s.StoreDirectory = Environment.GetEnvironmentVariable("LAIT_STORE_DIR") ?? s.StoreDirectory;
+        if (Environment.GetEnvironmentVariable("LAIT_STORE") is { Length: > 0 } backend) s.Store = ParseBackend(backend);
+        s.RedisConfiguration = Environment.GetEnvironmentVariable("LAIT_REDIS") ?? s.RedisConfiguration;
+        s.RedisKeyPrefix = Environment.GetEnvironmentVariable("LAIT_REDIS_PREFIX") ?? s.RedisKeyPrefix;
+        if (Environment.GetEnvironmentVariable("LAIT_STATE_TTL_SECONDS") is { Length: > 0 } ttl) s.StateTimeToLive = TimeSpan.FromSeconds(ParseInt(ttl, "LAIT_STATE_TTL_SECONDS", 1));
         if (Environment.GetEnvironmentVariable("LAIT_DURABILITY") is { Length: > 0 } ed) s.Durability = ParseDurability(ed);
         if (Environment.GetEnvironmentVariable("LAIT_CODEC") is { Length: > 0 } ec) s.Codec = ParseCodec(ec);
         if (Environment.GetEnvironmentVariable("LAIT_METRICS_PORT") is { Length: > 0 } em) s.MetricsPort = ParseInt(em, "LAIT_METRICS_PORT", -1);
@@ -82,6 +100,10 @@ public sealed class LaitSettings
                     break;
                 case "--default-model": s.DefaultModel = Value(); break;
                 case "--store-dir": s.StoreDirectory = Value(); break;
+                case "--store": s.Store = ParseBackend(Value()); break;
+                case "--redis": s.RedisConfiguration = Value(); break;
+                case "--redis-prefix": s.RedisKeyPrefix = Value(); break;
+                case "--state-ttl-seconds": s.StateTimeToLive = TimeSpan.FromSeconds(ParseInt(Value(), arg, 1)); break;
                 case "--durability": s.Durability = ParseDurability(Value()); break;
                 case "--codec": s.Codec = ParseCodec(Value()); break;
                 case "--metrics-port": s.MetricsPort = ParseInt(Value(), arg, -1); break;
@@ -104,6 +126,10 @@ public sealed class LaitSettings
             }
         }
 
+        if (s.Store == StoreBackend.Redis && string.IsNullOrEmpty(s.RedisConfiguration))
+        {
+            throw new ArgumentException("--store redis needs --redis host:port (or LAIT_REDIS)");
+        }
         if (s.Models.Count == 0) s.Models.Add(ParseModel(DefaultModelDirectory));
         s.DefaultModel ??= s.Models[0].Name;
         return s;
@@ -118,6 +144,13 @@ public sealed class LaitSettings
         if (name.Length == 0) throw new ArgumentException($"cannot name the model at '{value}': use NAME=PATH");
         return new ModelLocation(name, path);
     }
+
+    private static StoreBackend ParseBackend(string value) => value.ToLowerInvariant() switch
+    {
+        "faster" => StoreBackend.Faster,
+        "redis" => StoreBackend.Redis,
+        _ => throw new ArgumentException($"store must be 'faster' or 'redis', got '{value}'"),
+    };
 
     private static DurabilityMode ParseDurability(string value) => value.ToLowerInvariant() switch
     {

@@ -10,13 +10,16 @@ using Lait.Testing;
 // Usage: dotnet run -c Release --project bench/Lait.Bench.Service [-- --rounds 20 --ingest 2000]
 int rounds = ArgValue("--rounds", 20);
 int ingestCount = ArgValue("--ingest", 2000);
+// --checkpoint: the store acknowledges from memory (durable from the next checkpoint) instead of group commit.
+bool checkpointMode = args.Contains("--checkpoint");
 const int evidenceCount = 100;
 
 using var dir = new TempDirectory();
 var shape = new TinyModelWriter.Options(Layers: 6, Hidden: 384, Heads: 12, Intermediate: 1536, MaxPositions: 128, Seed: 11);
 string p4 = TinyModelWriter.Write(dir.Sub("p4"), shape with { TowerLayers = 4, PositionMode = "per_segment" });
 string p0 = TinyModelWriter.Write(dir.Sub("p0"), shape with { TowerLayers = 0, PositionMode = "continuous" });
-await using var server = await ServerProcess.StartAsync("--model-dir", $"p4={p4}", "--model-dir", $"p0={p0}", "--store-dir", dir.Sub("store"));
+await using var server = await ServerProcess.StartAsync(["--model-dir", $"p4={p4}", "--model-dir", $"p0={p0}", "--store-dir", dir.Sub("store"),
+    "--durability", checkpointMode ? "checkpoint" : "durable", .. ServerArgs()]);
 Console.WriteLine($"server on 127.0.0.1:{server.Port}; model 6 layers x 384 (random weights), {Environment.ProcessorCount} cores");
 
 var random = new Random(5);
@@ -61,7 +64,7 @@ var ingest = Stopwatch.StartNew();
 var acks = await IngestAsync(server.Client, "p4", sentences.Select(s => (s, Role.Other)));
 ingest.Stop();
 Console.WriteLine();
-Console.WriteLine($"## Ingestion: {ingestCount} sentences of ~25 tokens, one EncodeSegment stream, durable acks");
+Console.WriteLine($"## Ingestion: {ingestCount} sentences of ~25 tokens, one EncodeSegment stream, {(checkpointMode ? "checkpoint" : "durable")} acks");
 Console.WriteLine($"{ingestCount / ingest.Elapsed.TotalSeconds:F0} sentences/s ({ingest.Elapsed.TotalSeconds:F1} s, {acks.Count} acknowledged)");
 return 0;
 
@@ -85,7 +88,8 @@ static async Task<List<string>> IngestAsync(LaitClient client, string model, IEn
         {
             Model = model,
             Segment = new SegmentInput { Text = text, Role = role },
-            Durability = Durability.Durable,
+            // Unspecified: the server's mode decides (durable = group commit before the ack).
+            Durability = Durability.Unspecified,
         });
     }
     await call.RequestStream.CompleteAsync();
@@ -98,6 +102,13 @@ static double Percentile(List<double> values, double q)
 {
     var sorted = values.Order().ToArray();
     return sorted[Math.Min(sorted.Length - 1, (int)(q * sorted.Length))];
+}
+
+// Anything after "--server" goes to the server (e.g. --server --max-batch-tokens 2048).
+string[] ServerArgs()
+{
+    int i = Array.IndexOf(args, "--server");
+    return i < 0 ? [] : args[(i + 1)..];
 }
 
 int ArgValue(string name, int fallback)

@@ -43,8 +43,9 @@ internal sealed class PushContent : HttpContent
 
     protected override bool TryComputeLength(out long length)
     {
-        // No content-length: gRPC bodies are streams of messages.
-        length = -1;
-        return false;
+        // A unary or server-streaming request is one known message: a content-length lets HttpClient
+        // send it with END_STREAM in one go. Streaming requests have no length.
+        length = _fixedBody?.Length ?? -1;
+        return _fixedBody is not null;
     }
 }

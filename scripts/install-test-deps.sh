@@ -8,7 +8,7 @@ apt_packages=(
   python3 python3-grpcio python3-protobuf   # Python interop client
   protobuf-compiler protobuf-compiler-grpc  # protoc 3.21 + grpc_python_plugin for Python stubs
   redis-server                              # Redis store backend tests
-  yamllint                                  # deploy/ manifests
+  yamllint python3-yaml                     # deploy/ manifests (lint, structural checks)
   openssl                                   # TLS test certificates (interop reference server)
   libopenblas0-pthread                      # OpenBLAS GEMM backend (engine tests compare it with ours)
 )

@@ -108,7 +108,7 @@ public static class ClientSuites
         }
 
         string why = result.TimedOut ? $"timed out after {Timeout}" : $"exit code {result.ExitCode}";
-        string serverLog = fixture is null ? "" : $"\n===== server log =====\n{fixture.Server.Log}";
+        string serverLog = fixture is null ? "" : $"\n===== server logs =====\n{fixture.ServerLogs}";
         Assert.Fail($"{what} failed ({why}).\n===== output =====\n{result.Output}{serverLog}");
     }
 

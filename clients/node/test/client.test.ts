@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { status } from '@grpc/grpc-js';
 import { LaitClient, LaitError, LabelScore, SegmentAck } from '../src';
-import { SEGMENT_ID, client, modelWithTask, unique } from './support';
+import { SEGMENT_ID, authServer, client, modelWithTask, unique } from './support';
 
 const EVIDENCE = ['Water is wet.', 'Fire is hot.', 'The sky is blue.', 'Paris is the capital of France.'];
 
@@ -166,6 +166,21 @@ describe('encodeSegments', () => {
     assert.deepEqual((await c.getSegments({ ids: [ack.segmentId] })).missingIds, [ack.segmentId]);
   });
 
+  test('an unknown model ends the stream with NOT_FOUND', async () => {
+    const error = await rejectsWith(collect(c.encodeSegments(['Water is wet.'], { model: 'no-such-model' })), status.NOT_FOUND);
+    assert.match(error.details, /no-such-model/);
+  });
+
+  test('a too long segment is an item error unless truncated', async () => {
+    const limit = (await c.describeModel()).maxSegmentTokens;
+    const text = Array(limit + 10).fill('water').join(' ');
+    const [rejected, cut] = await collect(c.encodeSegments([text, { text, truncate: true }]));
+    assert.notEqual(rejected.error, undefined);
+    assert.equal(cut.error, undefined);
+    assert.equal(cut.truncated, true);
+    assert.equal(cut.tokenCount, limit);
+  });
+
   test('a malformed id is INVALID_ARGUMENT', async () => {
     await rejectsWith(c.getSegments({ ids: ['not-an-id'] }), status.INVALID_ARGUMENT);
   });
@@ -270,13 +285,30 @@ describe('combine', () => {
 });
 
 describe('auth', () => {
-  test('an API key is sent as a bearer token', async () => {
-    // The test server has no keys configured and accepts any; this checks the header is well-formed.
-    const keyed = client({ apiKey: 'k-123' });
+  test('the API key is sent as a bearer token', async (t) => {
+    const server = authServer(t);
+    if (!server) return;
+    const keyed = new LaitClient(server.address, { apiKey: server.key, timeoutMs: 60000 });
     try {
       assert.ok((await keyed.listModels()).models.length > 0);
+      const [ack] = await collect(keyed.encodeSegments(['Water is wet.']));
+      assert.equal(ack.error, undefined);
     } finally {
       keyed.close();
+    }
+  });
+
+  test('a missing or wrong key is UNAUTHENTICATED for calls and streams', async (t) => {
+    const server = authServer(t);
+    if (!server) return;
+    for (const apiKey of [undefined, `${server.key}-wrong`]) {
+      const unkeyed = new LaitClient(server.address, { apiKey, timeoutMs: 60000 });
+      try {
+        await rejectsWith(unkeyed.listModels(), status.UNAUTHENTICATED);
+        await rejectsWith(collect(unkeyed.encodeSegments(['Water is wet.'])), status.UNAUTHENTICATED);
+      } finally {
+        unkeyed.close();
+      }
     }
   });
 });

@@ -32,6 +32,17 @@ export async function modelWithTask(t: TestContext, c: LaitClient, task: TaskNam
   return model;
 }
 
+/** A server that requires an API key (LAIT_AUTH_ADDRESS / LAIT_AUTH_KEY); skips or fails like modelWithTask. */
+export function authServer(t: TestContext): { address: string; key: string } | undefined {
+  const address = process.env.LAIT_AUTH_ADDRESS;
+  const key = process.env.LAIT_AUTH_KEY;
+  if (address && key) return { address, key };
+  const message = 'LAIT_AUTH_ADDRESS / LAIT_AUTH_KEY are not set (no server with API keys)';
+  if (process.env.LAIT_REQUIRE_ALL_TASKS === '1') throw new Error(message);
+  t.skip(message);
+  return undefined;
+}
+
 export function unique(): number {
   return Math.floor(Math.random() * 1_000_000);
 }

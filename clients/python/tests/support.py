@@ -27,6 +27,17 @@ def client(**kwargs):
     return LaitClient(address(), timeout=60, **kwargs)
 
 
+def auth_server(test):
+    """(address, key) of a server that requires an API key, from LAIT_AUTH_ADDRESS / LAIT_AUTH_KEY."""
+    address, key = os.environ.get("LAIT_AUTH_ADDRESS"), os.environ.get("LAIT_AUTH_KEY")
+    if not address or not key:
+        message = "LAIT_AUTH_ADDRESS / LAIT_AUTH_KEY are not set (no server with API keys)"
+        if REQUIRE_ALL_TASKS:
+            test.fail(message)
+        test.skipTest(message)
+    return address, key
+
+
 def model_with_task(test, c, task, labels=None):
     """Name of a served model with `task` (and a label from `labels`, if given), else skip/fail."""
     for m in c.list_models().models:

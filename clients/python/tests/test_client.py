@@ -6,8 +6,8 @@ import uuid
 
 import grpc
 
-from support import SEGMENT_ID, client, model_with_task
-from lait_client import LaitError, Segment, SegmentName
+from support import SEGMENT_ID, auth_server, client, model_with_task
+from lait_client import LaitClient, LaitError, Segment, SegmentName
 
 EVIDENCE = ["Water is wet.", "Fire is hot.", "The sky is blue.", "Paris is the capital of France."]
 
@@ -146,6 +146,21 @@ class EncodeSegmentsTest(unittest.TestCase):
         self.assertEqual((absent,), deleted.not_found_ids)
         self.assertEqual((ack.segment_id,), self.client.get_segments(ack.segment_id).missing_ids)
 
+    def test_unknown_model_ends_the_stream_with_not_found(self):
+        with self.assertRaises(LaitError) as caught:
+            list(self.client.encode_segments(["Water is wet."], model="no-such-model"))
+        self.assertEqual(grpc.StatusCode.NOT_FOUND, caught.exception.code)
+        self.assertIn("no-such-model", caught.exception.details)
+
+    def test_too_long_segment_is_an_item_error_unless_truncated(self):
+        limit = self.client.describe_model().max_segment_tokens
+        text = " ".join(["water"] * (limit + 10))
+        rejected, cut = list(self.client.encode_segments([text, {"text": text, "truncate": True}]))
+        self.assertIsNotNone(rejected.error)
+        self.assertTrue(cut.ok, cut.error)
+        self.assertTrue(cut.truncated)
+        self.assertEqual(limit, cut.token_count)
+
     def test_malformed_id_is_invalid_argument(self):
         with self.assertRaises(LaitError) as caught:
             self.client.get_segments(["not-an-id"])
@@ -255,11 +270,22 @@ class CombineTest(unittest.TestCase):
 
 
 class AuthTest(unittest.TestCase):
-    def test_api_key_is_sent_as_a_bearer_token(self):
-        # The test server runs without keys, so any key is accepted; this checks the metadata is
-        # well-formed for grpc (a bad header value would fail the call locally).
-        with client(api_key="k-123") as c:
+    def test_the_api_key_is_sent_as_a_bearer_token(self):
+        address, key = auth_server(self)
+        with LaitClient(address, api_key=key, timeout=60) as c:
             self.assertTrue(c.list_models().models)
+            self.assertTrue(list(c.encode_segments(["Water is wet."]))[0].ok)
+
+    def test_a_missing_or_wrong_key_is_unauthenticated_for_calls_and_streams(self):
+        address, key = auth_server(self)
+        for api_key in (None, key + "-wrong"):
+            with LaitClient(address, api_key=api_key, timeout=60) as c:
+                with self.assertRaises(LaitError) as caught:
+                    c.list_models()
+                self.assertEqual(grpc.StatusCode.UNAUTHENTICATED, caught.exception.code)
+                with self.assertRaises(LaitError) as caught:
+                    list(c.encode_segments(["Water is wet."]))
+                self.assertEqual(grpc.StatusCode.UNAUTHENTICATED, caught.exception.code)
 
 
 if __name__ == "__main__":

@@ -81,7 +81,7 @@ class EncodeSegmentsTest(unittest.TestCase):
         pulled = [0]
 
         def sentences():
-            for i in range(40):
+            for i in range(200):
                 with lock:
                     pulled[0] += 1
                 yield f"The river is old {i}."
@@ -92,7 +92,7 @@ class EncodeSegmentsTest(unittest.TestCase):
             with lock:
                 # The client has taken `received` acks (this one's slot is already free).
                 most_ahead = max(most_ahead, pulled[0] - received)
-        self.assertEqual(40, received)
+        self.assertEqual(200, received)
         self.assertLessEqual(most_ahead, window)
 
     def test_an_exception_in_the_input_reaches_the_caller_after_earlier_acks(self):

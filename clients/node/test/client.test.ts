@@ -137,6 +137,16 @@ describe('encodeSegments', () => {
     assert.ok((await c.listModels()).models.length > 0);
   });
 
+  test('a stream past its deadline is DEADLINE_EXCEEDED', async () => {
+    async function* slow() {
+      for (let i = 0; i < 100; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        yield `The moon is old ${i}.`;
+      }
+    }
+    await rejectsWith(collect(c.encodeSegments(slow(), { timeoutMs: 500 })), status.DEADLINE_EXCEEDED);
+  });
+
   test('named segments can be looked up, listed and deleted', async () => {
     const ns = `node-${unique()}`;
     const acks = await collect(c.encodeSegments([{ text: 'Grass is green.', name: 'b' }, { text: 'Rain falls from clouds.', name: 'a' }], { namespace: ns }));

@@ -1,6 +1,7 @@
 """The Python client against a real server (LAIT_ADDRESS)."""
 
 import threading
+import time
 import unittest
 import uuid
 
@@ -118,6 +119,16 @@ class EncodeSegmentsTest(unittest.TestCase):
         stream.close()
         self.assertTrue(first.ok)
         self.assertTrue(self.client.list_models().models)  # the channel still works
+
+    def test_a_stream_past_its_deadline_is_deadline_exceeded(self):
+        def slow():
+            for i in range(100):
+                time.sleep(0.1)
+                yield f"The moon is old {i}."
+
+        with self.assertRaises(LaitError) as caught:
+            list(self.client.encode_segments(slow(), timeout=0.5))
+        self.assertEqual(grpc.StatusCode.DEADLINE_EXCEEDED, caught.exception.code)
 
     def test_named_segments_can_be_looked_up_listed_and_deleted(self):
         ns = f"py-{uuid.uuid4().hex[:8]}"

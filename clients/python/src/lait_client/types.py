@@ -4,8 +4,8 @@ Enum values are exposed as short lowercase strings ("first", "verify_claim", "ma
 so that callers never need the generated modules.
 """
 
-from dataclasses import dataclass, field
-from typing import List, Optional, Tuple
+from dataclasses import dataclass
+from typing import Optional, Tuple
 
 import grpc
 

@@ -1,0 +1,4 @@
+export { LaitClient, isSegmentId } from './client';
+export type { LaitClientOptions } from './client';
+export { LaitError, statusName } from './errors';
+export * from './types';

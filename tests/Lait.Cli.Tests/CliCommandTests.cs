@@ -137,6 +137,56 @@ public class CliCommandTests(TwoModelServerFixture fixture)
     }
 
     [Fact]
+    public async Task Stats_WithMetricsUrl_CountsTheCallsMadeBefore()
+    {
+        Json(await CliRunner.RunAsync("models", "--address", Address, "--json"));
+        var stats = Json(await CliRunner.RunAsync("stats", "--address", Address, "--json", "--metrics-url", fixture.MetricsUrl));
+        var methods = stats.GetProperty("metrics").GetProperty("methods").EnumerateArray()
+            .ToDictionary(m => m.GetProperty("method").GetString()!, m => m.GetProperty("calls").GetDouble());
+        Assert.True(methods.GetValueOrDefault("/lait.v1.Lait/ListModels") >= 1, string.Join(", ", methods));
+
+        var human = await CliRunner.RunAsync("stats", "--address", Address, "--metrics-url", fixture.MetricsUrl);
+        Assert.True(human.ExitCode == 0, human.ToString());
+        Assert.Contains("/lait.v1.Lait/ListModels", human.Stdout);
+    }
+
+    [Fact]
+    public async Task Stats_UnreachableMetricsUrl_ExitsThree()
+    {
+        var result = await CliRunner.RunAsync("stats", "--address", Address, "--metrics-url", "http://127.0.0.1:1/metrics");
+        Assert.Equal(ExitCodes.Unreachable, result.ExitCode);
+        Assert.Contains("cannot reach the metrics endpoint", result.Stderr);
+    }
+
+    [Fact]
+    public void MetricsSummary_SumsCallsErrorsAndLatencyPerMethod()
+    {
+        const string text = """
+            # HELP lait_rpc_calls_total gRPC calls by method and status code
+            # TYPE lait_rpc_calls_total counter
+            lait_rpc_calls_total{method="/lait.v1.Lait/Combine",code="OK"} 8
+            lait_rpc_calls_total{method="/lait.v1.Lait/Combine",code="NotFound"} 2
+            lait_rpc_duration_seconds_sum{method="/lait.v1.Lait/Combine"} 0.5
+            lait_rpc_duration_seconds_count{method="/lait.v1.Lait/Combine"} 10
+            lait_rpc_duration_seconds_bucket{method="/lait.v1.Lait/Combine",le="+Inf"} 10
+            lait_store_puts_total 42
+            lait_store_bytes 1048576
+            lait_segment_cache_lookups_total{model="nli",result="hit"} 3
+            lait_segment_cache_lookups_total{model="nli",result="miss"} 1
+            """;
+        var summary = Commands.MetricsSummary.Parse(text);
+        var combine = Assert.Single(summary.Methods);
+        Assert.Equal("/lait.v1.Lait/Combine", combine.Method);
+        Assert.Equal(10, combine.Calls);
+        Assert.Equal(2, combine.Errors);
+        Assert.Equal(50.0, combine.MeanLatencyMs!.Value, 9);
+        Assert.Equal(42, summary.StorePuts);
+        Assert.Equal(1048576, summary.StoreBytes);
+        Assert.Equal(3, summary.CacheHits);
+        Assert.Equal(1, summary.CacheMisses);
+    }
+
+    [Fact]
     public async Task Bench_SmallRun_ReportsOrderedPercentiles()
     {
         var bench = Json(await CliRunner.RunAsync("bench", "--pairs", "10", "--address", Address, "--json"));
@@ -206,6 +256,20 @@ public class CliAuthTests(ApiKeyServerFixture fixture) : IClassFixture<ApiKeySer
         var wrong = await CliRunner.RunProcessAsync(CliRunner.LaitDll, "models", "--address", fixture.Address, "--api-key", "wrong");
         Assert.Equal(ExitCodes.ServerError, wrong.ExitCode);
         Assert.Contains("UNAUTHENTICATED", wrong.Stderr);
+    }
+
+    [Fact]
+    public async Task ApiKeyFromEnvironment_SucceedsAndNeverAppearsInHelp()
+    {
+        var env = new Dictionary<string, string> { ["LAIT_API_KEY"] = ApiKeyServerFixture.Key, ["LAIT_ADDRESS"] = fixture.Address };
+        var models = await CliRunner.RunProcessAsync(CliRunner.LaitDll, env, "models", "--json");
+        Assert.True(models.ExitCode == 0, models.ToString());
+        Assert.Contains("entailment", models.Stdout);
+
+        var help = await CliRunner.RunProcessAsync(CliRunner.LaitDll, env, "models", "--help");
+        Assert.Equal(0, help.ExitCode);
+        Assert.Contains("--api-key", help.Stdout);
+        Assert.DoesNotContain(ApiKeyServerFixture.Key, help.Stdout);
     }
 
     [Fact]

@@ -30,13 +30,17 @@ public static class CliRunner
     public static string LaitDll => BuildOutput(Path.Combine("clients", "csharp", "Lait.Cli"), "lait.dll");
 
     /// <summary>`dotnet DLL args...` with stdout and stderr redirected (so never a terminal), killed after 120 s.</summary>
-    public static async Task<CliResult> RunProcessAsync(string dll, params string[] args)
+    public static Task<CliResult> RunProcessAsync(string dll, params string[] args) => RunProcessAsync(dll, new Dictionary<string, string>(), args);
+
+    /// <summary>As above, with these environment variables set for the child.</summary>
+    public static async Task<CliResult> RunProcessAsync(string dll, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.ArgumentList.Add(dll);
         foreach (string a in args) psi.ArgumentList.Add(a);
         psi.Environment.Remove("LAIT_ADDRESS");
         psi.Environment.Remove("LAIT_API_KEY");
+        foreach (var (name, value) in environment) psi.Environment[name] = value;
         using var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start dotnet");
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
         Task<string> stderr = process.StandardError.ReadToEndAsync();

@@ -21,7 +21,24 @@ public sealed class TwoModelServerFixture : IAsyncLifetime
         string nli = TinyModelWriter.Write(_dir.Sub("nli"), new TinyModelWriter.Options());
         string yesNo = TinyModelWriter.Write(_dir.Sub("yesno"), new TinyModelWriter.Options { Labels = ["no", "yes"] });
         Server = await ServerProcess.StartAsync("--model-dir", $"nli={nli}", "--model-dir", $"yesno={yesNo}", "--default-model", "nli",
-            "--store-dir", _dir.Sub("store"), "--durability", "checkpoint");
+            "--store-dir", _dir.Sub("store"), "--durability", "checkpoint", "--metrics-port", "0");
+    }
+
+    /// <summary>The metrics endpoint: the listening address in the server's log that is not the gRPC port.</summary>
+    public string MetricsUrl
+    {
+        get
+        {
+            const string marker = "Now listening on: ";
+            foreach (string line in Server.Log.Split('\n'))
+            {
+                int at = line.IndexOf(marker, StringComparison.Ordinal);
+                if (at < 0) continue;
+                string url = line[(at + marker.Length)..].Trim();
+                if (!url.EndsWith($":{Server.Port}", StringComparison.Ordinal)) return url + "/metrics";
+            }
+            throw new InvalidOperationException($"no metrics listener in the server log:\n{Server.Log}");
+        }
     }
 
     public async Task DisposeAsync()

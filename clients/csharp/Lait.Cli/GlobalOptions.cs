@@ -17,8 +17,8 @@ public sealed class GlobalOptions
 
     public Option<string?> ApiKey { get; } = new("--api-key")
     {
+        // No DefaultValueFactory: help prints defaults, and a key from the environment must not show up there.
         Description = "API key sent as 'authorization: Bearer <key>' (env LAIT_API_KEY)",
-        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("LAIT_API_KEY") is { Length: > 0 } k ? k : null,
         Recursive = true,
     };
 
@@ -61,7 +61,8 @@ public sealed class GlobalOptions
         }
         double timeout = parse.GetValue(Timeout);
         if (!(timeout > 0) || double.IsInfinity(timeout)) throw new UsageException($"--timeout must be a positive number of seconds, got {timeout}");
-        var options = new GrpcChannelOptions { ApiKey = parse.GetValue(ApiKey) };
+        string? apiKey = parse.GetValue(ApiKey) ?? (Environment.GetEnvironmentVariable("LAIT_API_KEY") is { Length: > 0 } k ? k : null);
+        var options = new GrpcChannelOptions { ApiKey = apiKey };
         var channel = GrpcChannel.ForAddress(uri, options);
         return new Session(channel, TimeSpan.FromSeconds(timeout), parse.GetValue(Json), parse.GetValue(Model) ?? "");
     }

@@ -15,6 +15,10 @@ public static class Errors
                 error.WriteLine($"lait: {usage.Message}");
                 error.WriteLine("Run 'lait --help' for usage.");
                 return ExitCodes.Usage;
+            case OperationCanceledException:
+            case RpcException { StatusCode: StatusCode.Cancelled } when ex.Message.Contains("by the client", StringComparison.Ordinal):
+                error.WriteLine("lait: interrupted");
+                return ExitCodes.Interrupted;
             case RpcException rpc when IsUnreachable(rpc):
                 error.WriteLine($"lait: cannot reach the server at {address}: {rpc.Status.Detail}");
                 return ExitCodes.Unreachable;
@@ -24,9 +28,6 @@ public static class Errors
             case UnreachableException unreachable:
                 error.WriteLine($"lait: {unreachable.Message}");
                 return ExitCodes.Unreachable;
-            case OperationCanceledException:
-                error.WriteLine("lait: cancelled");
-                return ExitCodes.ServerError;
             default:
                 error.WriteLine($"lait: error: {ex.Message}");
                 return ExitCodes.ServerError;

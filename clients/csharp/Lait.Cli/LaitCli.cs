@@ -11,6 +11,8 @@ public static class ExitCodes
     public const int ServerError = 1;
     public const int Usage = 2;
     public const int Unreachable = 3;
+    /// <summary>Interrupted (Ctrl+C), as shells report SIGINT.</summary>
+    public const int Interrupted = 130;
 }
 
 /// <summary>The `lait` command tree; <see cref="RunAsync"/> is the whole program, callable in-process by tests.</summary>

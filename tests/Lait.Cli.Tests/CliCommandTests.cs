@@ -220,6 +220,22 @@ public class CliCommandTests(TwoModelServerFixture fixture)
     }
 
     [Fact]
+    public async Task Ingest_DocumentOverServerLimit_ReportedPerFileOthersStoredExitOne()
+    {
+        string big = string.Join(' ', Enumerable.Range(0, 25).Select(i => $"The dog {i} is old."));
+        string folder = MakeFolder("docs-limit", ("a-ok.txt", "The bird can fly. The star is hot."), ("b-big.txt", big));
+
+        var result = await CliRunner.RunAsync("ingest", folder, "--address", Address, "--json");
+
+        Assert.Equal(ExitCodes.ServerError, result.ExitCode);
+        var files = JsonDocument.Parse(result.Stdout).RootElement.GetProperty("files").EnumerateArray().ToList();
+        Assert.Equal(2, files[0].GetProperty("sentences").GetArrayLength());
+        Assert.Equal(JsonValueKind.Null, files[0].GetProperty("error").ValueKind);
+        Assert.StartsWith("RESOURCE_EXHAUSTED", files[1].GetProperty("error").GetString());
+        Assert.Contains("b-big.txt: RESOURCE_EXHAUSTED", result.Stderr);
+    }
+
+    [Fact]
     public async Task Ingest_MissingPath_ExitsTwo()
     {
         var result = await CliRunner.RunAsync("ingest", fixture.Dir.Sub("no-such-folder"), "--address", Address);

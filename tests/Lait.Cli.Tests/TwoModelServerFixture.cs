@@ -4,7 +4,7 @@ namespace Lait.Cli.Tests;
 
 /// <summary>
 /// One real server for a test class with two tiny models: "nli" (entailment/neutral/contradiction,
-/// the default) and "yesno" (no/yes, for yes/no questions).
+/// the default) and "yesno" (no/yes, for yes/no questions). Documents are limited to 20 sentences.
 /// </summary>
 public sealed class TwoModelServerFixture : IAsyncLifetime
 {
@@ -21,7 +21,8 @@ public sealed class TwoModelServerFixture : IAsyncLifetime
         string nli = TinyModelWriter.Write(_dir.Sub("nli"), new TinyModelWriter.Options());
         string yesNo = TinyModelWriter.Write(_dir.Sub("yesno"), new TinyModelWriter.Options { Labels = ["no", "yes"] });
         Server = await ServerProcess.StartAsync("--model-dir", $"nli={nli}", "--model-dir", $"yesno={yesNo}", "--default-model", "nli",
-            "--store-dir", _dir.Sub("store"), "--durability", "checkpoint", "--metrics-port", "0");
+            "--store-dir", _dir.Sub("store"), "--durability", "checkpoint", "--metrics-port", "0",
+            "--max-document-sentences", "20");
     }
 
     /// <summary>The metrics endpoint: the listening address in the server's log that is not the gRPC port.</summary>

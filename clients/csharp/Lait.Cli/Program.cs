@@ -1,0 +1,1 @@
+return await Lait.Cli.LaitCli.RunAsync(args, Console.Out, Console.Error);

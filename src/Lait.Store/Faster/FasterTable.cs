@@ -61,13 +61,40 @@ internal sealed class FasterTable : IAsyncDisposable
         var checkpointDir = Path.Combine(directory, "checkpoints");
         System.IO.Directory.CreateDirectory(logDir);
         System.IO.Directory.CreateDirectory(checkpointDir);
+        try
+        {
+            (_device, _kv) = OpenAndRecover(name, logDir, checkpointDir, pageSizeBits, memoryBytes, readCacheBytes, indexBytes, segmentSizeBits);
+        }
+        catch (FasterException e) when (e.Message.Contains("Unable to find valid", StringComparison.Ordinal))
+        {
+            // Checkpoint files exist but none was ever completed (the disk filled, or the process died,
+            // during this table's first checkpoint). No put was acknowledged as durable without a
+            // completed commit, so nothing acknowledged can be lost: start this table empty, loudly.
+            _logger?.LogWarning("Store table {Table} in {Dir}: no completed checkpoint ({Message}); starting it empty", name, directory, e.Message);
+            System.IO.Directory.Delete(checkpointDir, recursive: true);
+            System.IO.Directory.Delete(logDir, recursive: true);
+            System.IO.Directory.CreateDirectory(logDir);
+            System.IO.Directory.CreateDirectory(checkpointDir);
+            (_device, _kv) = OpenAndRecover(name, logDir, checkpointDir, pageSizeBits, memoryBytes, readCacheBytes, indexBytes, segmentSizeBits);
+        }
+        catch (Exception e)
+        {
+            throw new StoreOpenException($"Cannot open store table '{name}' in '{directory}': recovery failed: {e.Message}", e);
+        }
+        _freeAtProbe = FreeDiskBytes();
+        _loop = Task.Run(RunLoopAsync);
+    }
+
+    private (IDevice Device, FasterKV<SpanByte, SpanByte> Kv) OpenAndRecover(string name, string logDir, string checkpointDir,
+        int pageSizeBits, long memoryBytes, long readCacheBytes, long indexBytes, int segmentSizeBits)
+    {
         // recoverDevice: learn which segment files exist, so recovery can read them.
-        _device = Devices.CreateLogDevice(Path.Combine(logDir, "hlog"), preallocateFile: false, deleteOnClose: false, recoverDevice: true);
+        var device = Devices.CreateLogDevice(Path.Combine(logDir, "hlog"), preallocateFile: false, deleteOnClose: false, recoverDevice: true);
         long pageSize = 1L << pageSizeBits;
         var settings = new FasterKVSettings<SpanByte, SpanByte>
         {
             IndexSize = indexBytes,
-            LogDevice = _device,
+            LogDevice = device,
             PageSize = pageSize,
             SegmentSize = 1L << segmentSizeBits,
             MemorySize = RoundUpToPowerOfTwo(Math.Max(memoryBytes, 4 * pageSize)),
@@ -79,25 +106,25 @@ internal sealed class FasterTable : IAsyncDisposable
             RemoveOutdatedCheckpoints = true,
             TryRecoverLatest = false,
         };
+        FasterKV<SpanByte, SpanByte>? kv = null;
         try
         {
-            _kv = new FasterKV<SpanByte, SpanByte>(settings);
+            kv = new FasterKV<SpanByte, SpanByte>(settings);
             if (System.IO.Directory.EnumerateFiles(checkpointDir, "*", SearchOption.AllDirectories).Any())
             {
                 var sw = Stopwatch.StartNew();
-                _kv.Recover();
+                kv.Recover();
                 _logger?.LogInformation("Store table {Table}: recovered version {Version} in {Ms} ms (log {Begin}..{Tail})",
-                    name, _kv.RecoveredVersion, sw.ElapsedMilliseconds, _kv.Log.BeginAddress, _kv.Log.TailAddress);
+                    name, kv.RecoveredVersion, sw.ElapsedMilliseconds, kv.Log.BeginAddress, kv.Log.TailAddress);
             }
+            return (device, kv);
         }
-        catch (Exception e)
+        catch
         {
-            _kv?.Dispose();
-            _device.Dispose();
-            throw new StoreOpenException($"Cannot open store table '{name}' in '{directory}': recovery failed: {e.Message}", e);
+            kv?.Dispose();
+            device.Dispose();
+            throw;
         }
-        _freeAtProbe = FreeDiskBytes();
-        _loop = Task.Run(RunLoopAsync);
     }
 
     public long LogBytes => _kv.Log.TailAddress - _kv.Log.BeginAddress;

@@ -31,6 +31,36 @@ public class FasterStoreTests
     }
 
     [Fact]
+    public async Task TableWhoseOnlyCheckpointNeverCompleted_OpensEmpty_OthersKeepTheirStates()
+    {
+        using var directory = new TempDirectory();
+        var state = TestStates.State(2, 8, 32);
+        await using (var store = new FasterSegmentStore(FasterContractTests.SmallOptions(directory.Path)))
+        {
+            await store.PutAsync(state);
+        }
+        // As left by a disk that filled during the names table's first checkpoint: checkpoint files
+        // but no completed checkpoint, and therefore no acknowledged name.
+        string names = Path.Combine(directory.Path, "names", "checkpoints");
+        Directory.Delete(names, recursive: true);
+        string partial = Path.Combine(names, "cpr-checkpoints", Guid.NewGuid().ToString());
+        Directory.CreateDirectory(partial);
+        File.WriteAllBytes(Path.Combine(partial, "snapshot.dat"), new byte[4096]);
+
+        await using (var store = new FasterSegmentStore(FasterContractTests.SmallOptions(directory.Path)))
+        {
+            var got = await store.GetManyAsync([state.Key.ComputeId()]);
+            Assert.Equal(state.Values, got.States[0]!.Values);
+            Assert.Empty((await store.ListNamesAsync("ns", 10, null)).Names);
+            await store.PutNameAsync("ns", "after", state.Key.ComputeId());
+        }
+        await using (var store = new FasterSegmentStore(FasterContractTests.SmallOptions(directory.Path)))
+        {
+            Assert.Equal(state.Key.ComputeId(), await store.ResolveNameAsync("ns", "after"));
+        }
+    }
+
+    [Fact]
     public async Task CheckpointMode_PutsAreReadableAtOnce_AndDurableAfterGracefulClose()
     {
         using var directory = new TempDirectory();

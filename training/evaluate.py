@@ -71,6 +71,8 @@ def main():
         if vocab not in enc_cache:
             enc_cache[vocab] = (load_tokenizer(vocab), None)
             tok = enc_cache[vocab][0]
+            cache = ev.token_cache_path(vocab, os.path.join(os.path.dirname(os.path.abspath(__file__)), "work", "cache"))
+            ev.load_token_cache(tok, cache)
             enc_cache[vocab] = (tok, ev.encode_examples(exs, tok, args.task, labels))
         tok, enc = enc_cache[vocab]
         logits = ev.predict(model, enc, tok.pad_id, cfg.position_mode)

@@ -99,8 +99,12 @@ def main():
     if args.max_train:
         train = train[:args.max_train]
     dev = dev[:args.max_dev]
+    cache = ev.token_cache_path(vocab, os.path.join(os.path.dirname(os.path.abspath(__file__)), "work", "cache"))
+    ev.load_token_cache(tok, cache)
     train_enc = ev.encode_examples(train, tok, args.task, labels)
     dev_enc = ev.encode_examples(dev, tok, args.task, labels)
+    if not os.path.exists(cache):
+        ev.save_token_cache(tok, cache)
     print(f"train {len(train_enc)} dev {len(dev_enc)} P={args.P} positions={pos_mode}", flush=True)
 
     steps_per_epoch = math.ceil(len(train_enc) / args.batch)

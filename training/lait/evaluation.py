@@ -1,5 +1,6 @@
 """Shared helpers for fine-tuning and evaluation: tokenising examples, length-bucketed batches,
 prediction, accuracy / macro-F1, and the FLOP count of a LAIT forward pass."""
+import os
 import random
 
 import torch
@@ -11,12 +12,49 @@ from .model import CONTINUOUS, PER_SEGMENT, collate, pack_segments
 MAX_LENS = {"nli": (40, 85), "boolq": (30, 220)}
 
 
+_TOKEN_CACHE = {}
+
+
+def cached_encode(tok, text, cache_dir=None):
+    """tok.encode with an in-process memo, persisted per vocab under cache_dir when given
+    (the pure-Python tokenizer costs about a minute per pass over the task data)."""
+    key = id(tok)
+    memo = _TOKEN_CACHE.setdefault(key, {})
+    hit = memo.get(text)
+    if hit is None:
+        hit = memo[text] = tok.encode(text)
+    return hit
+
+
+def load_token_cache(tok, path):
+    import pickle
+    if path and os.path.exists(path):
+        with open(path, "rb") as f:
+            _TOKEN_CACHE.setdefault(id(tok), {}).update(pickle.load(f))
+
+
+def save_token_cache(tok, path):
+    import pickle
+    if path:
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        with open(path + ".tmp", "wb") as f:
+            pickle.dump(_TOKEN_CACHE.get(id(tok), {}), f)
+        os.replace(path + ".tmp", path)
+
+
+def token_cache_path(vocab_path, work_dir):
+    import hashlib
+    with open(vocab_path, "rb") as f:
+        h = hashlib.sha256(f.read()).hexdigest()[:16]
+    return os.path.join(work_dir, f"tokens-{h}.pkl")
+
+
 def encode_examples(examples, tok, task, labels):
     caps = MAX_LENS[task]
     lab = {l: i for i, l in enumerate(labels)}
     out = []
     for e in examples:
-        segs = [tok.encode(s) for s in e["segments"]]
+        segs = [cached_encode(tok, s) for s in e["segments"]]
         packed = pack_segments(segs, tok.cls_id, tok.sep_id, caps)
         out.append({"packed": packed, "label": lab[e["label"]], "source": e["source"], "id": e["id"],
                     "seg_lens": [min(len(s), c) + (2 if i == 0 else 1) for i, (s, c) in enumerate(zip(segs, caps))]})

@@ -18,7 +18,7 @@ W=${WORK:-work}
 THREADS=${THREADS:-1}
 PRETRAIN_MIN=${PRETRAIN_MIN:-52}
 PRETRAIN_STEPS=${PRETRAIN_STEPS:-100000}
-FT_MIN=${FT_MIN:-25}
+FT_MIN=${FT_MIN:-20}
 FT_EPOCHS=${FT_EPOCHS:-3}
 KD_MIN=${KD_MIN:-$FT_MIN}
 LAYERS=${LAYERS:-4}
@@ -39,7 +39,7 @@ ft() {  # name P [extra args...]
   local name=$1 p=$2; shift 2
   [ -f "$W/ft/$name/train_summary.json" ] && return 0
   $NICE $PY finetune.py --task nli --init "$W/pretrain/final" --P "$p" --out "$W/ft/$name" \
-      --epochs "$FT_EPOCHS" --max-minutes "$FT_MIN" --batch 32 --lr 1e-4 --evals 4 --threads "$THREADS" "$@" \
+      --epochs "$FT_EPOCHS" --max-minutes "$FT_MIN" --batch 32 --lr 3e-4 --warmup-frac 0.02 --evals 4 --threads "$THREADS" "$@" \
       > "$W/ft/$name.log" 2>&1
 }
 
@@ -56,6 +56,18 @@ for p in "$DEFAULT_P" $((LAYERS - 1)); do
 done
 wait
 
+# 4b. yes/no QA (BoolQ) at P=0 and P=L/2
+for p in 0 "$DEFAULT_P"; do
+  if [ ! -f "$W/ft/boolq-P$p/train_summary.json" ]; then
+    $NICE $PY finetune.py --task boolq --init "$W/pretrain/final" --P "$p" --out "$W/ft/boolq-P$p" \
+        --epochs "$FT_EPOCHS" --max-minutes "$FT_MIN" --batch 16 --lr 3e-4 --warmup-frac 0.02 --evals 4 \
+        --threads "$THREADS" > "$W/ft/boolq-P$p.log" 2>&1 &
+  fi
+done
+wait
+$NICE $PY evaluate.py --task boolq --max-per-source 0 --model P0="$W/ft/boolq-P0" --model "P$DEFAULT_P=$W/ft/boolq-P$DEFAULT_P" \
+    --md "$W/results_boolq.md" --json "$W/results_boolq.json"
+
 # 5. the accuracy-versus-P table on the held-out test splits
 models=()
 for p in $(seq 0 "$LAYERS"); do models+=(--model "P$p=$W/ft/nli-P$p"); done
@@ -65,3 +77,5 @@ $NICE $PY evaluate.py --task nli --max-per-source 1000 "${models[@]}" --md "$W/r
 # 6. export the default model (fp16) to models/ -- pick the better of P$DEFAULT_P and its KD variant by DEV accuracy
 $PY export_model.py --candidates "$W/ft/nli-P$DEFAULT_P" "$W/ft/nli-P$DEFAULT_P-kd" --out ../models/lait-nli-mini
 $PY export_goldens.py --model ../models/lait-nli-mini --n 16 --out ../models/lait-nli-mini/goldens.json
+$PY write_model_card.py --model ../models/lait-nli-mini --pretrain "$W/pretrain" --results "$W/results_nli.json" \
+    --runs "$W/ft" --table-md "$W/results_nli.md"

@@ -32,7 +32,7 @@ import torch.nn.functional as F  # noqa: E402
 
 from lait import data, evaluation as ev  # noqa: E402
 from lait.model import (LaitForSequenceClassification, load_classifier, load_config, load_into,  # noqa: E402
-                        save_pretrained)
+                        save_pretrained, to_device)
 from lait.tok import load_tokenizer  # noqa: E402
 
 
@@ -59,6 +59,7 @@ def main():
     ap.add_argument("--hidden-mse", type=float, default=0.0)
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--device", default="cpu", help="cpu | cuda")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -78,6 +79,7 @@ def main():
     cfg.extra = {}
     model = LaitForSequenceClassification(cfg)
     missing, unexpected = load_into(model, args.init)
+    model.to(args.device)
     print(f"init from {args.init}: new {missing}, unused {len(unexpected)} tensors", flush=True)
     vocab = os.path.join(args.init, "vocab.txt")
     tok = load_tokenizer(vocab)
@@ -86,6 +88,7 @@ def main():
     if args.teacher:
         teacher = load_classifier(args.teacher)
         teacher.eval()
+        teacher.to(args.device)
         t_mode = teacher.config.position_mode
         assert teacher.config.id2label == cfg.id2label, "teacher labels differ"
 
@@ -151,7 +154,7 @@ def main():
             lr = args.lr * min(1.0, (step + 1) / warmup) * max(0.0, 1.0 - frac)  # warmup, linear decay
             for g in opt.param_groups:
                 g["lr"] = lr
-            b = ev.make_batch(train_enc, ids, tok.pad_id, pos_mode)
+            b = to_device(ev.make_batch(train_enc, ids, tok.pad_id, pos_mode), args.device)
             need_hidden = teacher is not None and args.hidden_mse > 0
             out = model(b, return_all=need_hidden)
             logits, hidden = out if need_hidden else (out, None)
@@ -160,7 +163,7 @@ def main():
             if teacher is not None:
                 tb = dict(b)
                 if t_mode != pos_mode:
-                    tb = ev.make_batch(train_enc, ids, tok.pad_id, t_mode)
+                    tb = to_device(ev.make_batch(train_enc, ids, tok.pad_id, t_mode), args.device)
                 with torch.no_grad():
                     t_out = teacher(tb, return_all=need_hidden)
                 t_logits, t_hidden = t_out if need_hidden else (t_out, None)

@@ -34,7 +34,7 @@ import torch  # noqa: E402
 from lait import data  # noqa: E402
 from lait.corpus import load_documents  # noqa: E402
 from lait.model import (CONTINUOUS, PER_SEGMENT, LaitConfig, LaitForMaskedLM, collate,  # noqa: E402
-                        pack_segments, save_pretrained)
+                        pack_segments, save_pretrained, to_device)
 from lait.tok import load_tokenizer  # noqa: E402
 
 
@@ -135,6 +135,7 @@ def main():
     ap.add_argument("--schedule-minutes", type=float, default=0,
                     help="time-based schedule: LR progress = max(step/steps, minutes/this); ends at 1")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--device", default="cpu", help="cpu | cuda")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -146,7 +147,7 @@ def main():
     cfg = LaitConfig(vocab_size=vocab_size, hidden_size=args.hidden, num_hidden_layers=args.layers,
                      num_attention_heads=args.heads, intermediate_size=args.intermediate,
                      max_position_embeddings=args.max_positions, pad_token_id=tok.pad_id)
-    model = LaitForMaskedLM(cfg)
+    model = LaitForMaskedLM(cfg).to(args.device)
     decay = [p for n, p in model.named_parameters() if not ("bias" in n or "LayerNorm" in n)]
     no_decay = [p for n, p in model.named_parameters() if "bias" in n or "LayerNorm" in n]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": args.weight_decay},
@@ -165,7 +166,7 @@ def main():
     ckpt = os.path.join(args.out, "checkpoint.pt")
     log_path = os.path.join(args.out, "log.jsonl")
     if os.path.exists(ckpt):
-        st = torch.load(ckpt)
+        st = torch.load(ckpt, map_location="cpu")
         model.load_state_dict(st["model"])
         opt.load_state_dict(st["opt"])
         step, spent = st["step"], st.get("seconds", 0.0)
@@ -197,6 +198,8 @@ def main():
             total = min(args.steps, max(step + 1, int(step / max(frac, 1e-6)))) if step > args.warmup else args.steps
         for g in opt.param_groups:
             g["lr"] = lr_at(step, total, args.lr, args.warmup)
+        inputs = to_device(inputs, args.device)
+        chosen, labels = chosen.to(args.device), labels.to(args.device)
         logits = model(inputs, chosen, tower_layers=0)
         loss = torch.nn.functional.cross_entropy(logits, labels)
         opt.zero_grad(set_to_none=True)
@@ -224,6 +227,7 @@ def main():
             break
     save()
     model.eval()
+    model.to("cpu")
     cfg.extra = {"lait_pretrain": {"steps": step, "batch": args.batch, "max_len": args.max_len,
                                    "minutes": round((spent + time.time() - t0) / 60, 1)}}
     save_pretrained(model, os.path.join(args.out, "final"), vocab_path=args.vocab)

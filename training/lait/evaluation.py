@@ -89,7 +89,9 @@ def predict(model, encoded, pad_id, position_mode, tower_layers=None, batch_size
     logits = torch.zeros(len(encoded), len(model.config.id2label))
     for ids in batches(encoded, batch_size, shuffle=False):
         b = make_batch(encoded, ids, pad_id, position_mode)
-        logits[ids] = model(b, tower_layers=tower_layers).float()
+        dev = next(model.parameters()).device
+        b = {k: v.to(dev) for k, v in b.items()}
+        logits[ids] = model(b, tower_layers=tower_layers).float().cpu()
     return logits
 
 

@@ -162,10 +162,11 @@ def attention_masks(segment_ids, dtype=torch.float32):
     valid = segment_ids >= 0
     same = segment_ids[:, :, None] == segment_ids[:, None, :]
     tower_allowed = same & valid[:, None, :]
-    eye = torch.eye(segment_ids.shape[1], dtype=torch.bool)[None]
+    eye = torch.eye(segment_ids.shape[1], dtype=torch.bool, device=segment_ids.device)[None]
     tower_allowed = tower_allowed | (eye & ~valid[:, :, None])
-    tower = torch.zeros(tower_allowed.shape, dtype=dtype).masked_fill(~tower_allowed, neg)[:, None]
-    joint = torch.zeros(valid.shape, dtype=dtype).masked_fill(~valid, neg)[:, None, None, :]
+    dev = segment_ids.device
+    tower = torch.zeros(tower_allowed.shape, dtype=dtype, device=dev).masked_fill(~tower_allowed, neg)[:, None]
+    joint = torch.zeros(valid.shape, dtype=dtype, device=dev).masked_fill(~valid, neg)[:, None, None, :]
     return tower, joint
 
 
@@ -406,3 +407,7 @@ def load_classifier(model_dir):
     if missing:
         raise ValueError(f"{model_dir}: missing weights {missing}")
     return m
+
+
+def to_device(batch, device):
+    return {k: (v.to(device) if torch.is_tensor(v) else v) for k, v in batch.items()}

@@ -53,7 +53,16 @@ public sealed class ServerHost : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        int port = await listening.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        int port;
+        try
+        {
+            port = await listening.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        }
+        catch (TimeoutException)
+        {
+            process.Kill(entireProcessTree: true); // never leave a server behind
+            throw new TimeoutException($"server did not print LISTENING within 60 s:\n{log}");
+        }
         string scheme = tlsValidation is null ? "http" : "https";
         var channel = GrpcChannel.ForAddress($"{scheme}://127.0.0.1:{port}", new GrpcChannelOptions { ServerCertificateValidation = tlsValidation, ApiKey = apiKey });
         var host = new ServerHost(process, log, port, channel);

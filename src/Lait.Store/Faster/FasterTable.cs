@@ -29,6 +29,11 @@ internal sealed class FasterTable : IAsyncDisposable
     private List<TaskCompletionSource> _waiters = new();
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
     private readonly CancellationTokenSource _stop = new();
+    // FASTER's Upsert spins (it does not yield) while the in-memory log waits for pages to flush, and
+    // the flush completions need thread-pool threads. With every pool thread spinning in Upsert the
+    // server froze for minutes (64 streams, small memory budget). One writer at a time (an upsert takes
+    // microseconds); the others wait asynchronously, so pool threads stay free for the flushes.
+    private readonly SemaphoreSlim _writers = new(1, 1);
     private readonly Task _loop;
 
     private int _inFlight;
@@ -201,7 +206,7 @@ internal sealed class FasterTable : IAsyncDisposable
     }
 
     /// <summary>Writes a value; completes when it is as durable as the mode promises.</summary>
-    public Task UpsertAsync(byte[] key, byte[] value, CancellationToken cancellationToken)
+    public async Task UpsertAsync(byte[] key, byte[] value, CancellationToken cancellationToken)
     {
         // FASTER blocks (it does not fail) when a flush hits ENOSPC, so refuse before the disk fills:
         // free space at the last probe, minus what was appended since, must stay above the floor.
@@ -210,6 +215,7 @@ internal sealed class FasterTable : IAsyncDisposable
             throw new StoreFullException(
                 $"Store '{_directory}' is out of disk space: about {Math.Max(0, expectedFree)} bytes free, floor is " +
                 $"{DiskFloorBytes} (MinFreeDiskBytes {_minFreeDiskBytes} + reserve {_diskReserve}); nothing was written.");
+        await _writers.WaitAsync(cancellationToken).ConfigureAwait(false);
         Enter();
         var session = RentSession();
         try
@@ -224,13 +230,15 @@ internal sealed class FasterTable : IAsyncDisposable
         {
             ReturnSession(session);
             Exit();
+            _writers.Release();
         }
-        return WaitForCommitAsync(cancellationToken);
+        await WaitForCommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Deletes a key (a tombstone); durable like upserts.</summary>
-    public Task DeleteAsync(byte[] key, CancellationToken cancellationToken)
+    public async Task DeleteAsync(byte[] key, CancellationToken cancellationToken)
     {
+        await _writers.WaitAsync(cancellationToken).ConfigureAwait(false);
         Enter();
         var session = RentSession();
         try
@@ -244,8 +252,9 @@ internal sealed class FasterTable : IAsyncDisposable
         {
             ReturnSession(session);
             Exit();
+            _writers.Release();
         }
-        return WaitForCommitAsync(cancellationToken);
+        await WaitForCommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>All live key/value pairs (latest version of each key). Used to rebuild small in-memory indexes at open.</summary>

@@ -1,6 +1,8 @@
 using System.Text.RegularExpressions;
 using Xunit;
 
+using Lait.Testing;
+
 namespace Lait.Clients.Tests;
 
 /// <summary>

@@ -1,5 +1,7 @@
 using Xunit;
 
+using Lait.Testing;
+
 namespace Lait.Interop.Tests;
 
 /// <summary>

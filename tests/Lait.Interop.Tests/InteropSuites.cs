@@ -1,5 +1,7 @@
 using Xunit;
 
+using Lait.Testing;
+
 namespace Lait.Interop.Tests;
 
 /// <summary>Runs the Python and Node interop suites (tests/interop) as child processes.</summary>

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace Lait.Interop.Tests;
+namespace Lait.Testing;
 
 /// <summary>Runs a command to completion with a time limit, capturing stdout and stderr together.</summary>
 public static class ChildProcess

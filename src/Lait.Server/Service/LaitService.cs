@@ -505,7 +505,7 @@ public sealed class LaitService
         }
         var outputs = await Task.WhenAll(pending).ConfigureAwait(false);
         var labels = model.Description.Labels;
-        var probabilities = outputs.Select(o => Softmax(o.Logits)).ToArray();
+        var probabilities = outputs.Select(o => LabelMath.Softmax(o.Logits)).ToArray();
         var rule = request.Aggregation switch
         {
             Aggregation.Mean => AggregationRule.Mean,
@@ -527,7 +527,7 @@ public sealed class LaitService
             {
                 Index = e + 1,
                 SegmentId = resolved[e + 1].Id.ToString(),
-                Label = LabelName(labels, ArgMax(probabilities[e])),
+                Label = LabelName(labels, LabelMath.ArgMax(probabilities[e])),
                 Rank = rank + 1,
             };
             AddScores(item.Scores, labels, probabilities[e], outputs[e].Logits);
@@ -538,8 +538,8 @@ public sealed class LaitService
 
     private static Classification ToClassification(ServedModelEntry model, float[] logits)
     {
-        var probabilities = Softmax(logits);
-        var result = new Classification { Label = LabelName(model.Description.Labels, ArgMax(probabilities)) };
+        var probabilities = LabelMath.Softmax(logits);
+        var result = new Classification { Label = LabelName(model.Description.Labels, LabelMath.ArgMax(probabilities)) };
         AddScores(result.Scores, model.Description.Labels, probabilities, logits);
         return result;
     }
@@ -547,7 +547,7 @@ public sealed class LaitService
     private static YesNoAnswer ToYesNo(ServedModelEntry model, float[] logits)
     {
         var labels = model.Description.Labels;
-        var probabilities = Softmax(logits);
+        var probabilities = LabelMath.Softmax(logits);
         int yes = -1;
         for (int i = 0; i < labels.Count; i++)
         {
@@ -560,7 +560,7 @@ public sealed class LaitService
                 $"model '{model.Description.Name}' has no 'yes' label (labels: {string.Join(", ", labels)}), so it cannot run TASK_TYPE_YES_NO");
         }
         var result = new YesNoAnswer { YesProbability = probabilities[yes] };
-        result.Answer = ArgMax(probabilities) == yes;
+        result.Answer = LabelMath.ArgMax(probabilities) == yes;
         AddScores(result.Scores, labels, probabilities, logits);
         return result;
     }
@@ -857,31 +857,6 @@ public sealed class LaitService
         {
             scores.Add(new LabelScore { Label = LabelName(labels, l), Probability = probabilities[l], Logit = logits?[l] ?? 0f });
         }
-    }
-
-    private static float[] Softmax(float[] logits)
-    {
-        float max = float.NegativeInfinity;
-        foreach (var v in logits) max = Math.Max(max, v);
-        var p = new float[logits.Length];
-        double sum = 0;
-        for (int i = 0; i < logits.Length; i++)
-        {
-            p[i] = MathF.Exp(logits[i] - max);
-            sum += p[i];
-        }
-        for (int i = 0; i < p.Length; i++) p[i] = (float)(p[i] / sum);
-        return p;
-    }
-
-    private static int ArgMax(float[] values)
-    {
-        int best = 0;
-        for (int i = 1; i < values.Length; i++)
-        {
-            if (values[i] > values[best]) best = i;
-        }
-        return best;
     }
 
     private static int[] ToArray(RepeatedField<int> ids)

@@ -63,7 +63,7 @@ public static class EvidenceAggregator
         for (int e = 0; e < order.Length; e++)
         {
             order[e] = e;
-            int top = ArgMax(probabilities[e]);
+            int top = LabelMath.ArgMax(probabilities[e]);
             decisive[e] = top != neutralLabel;
             strength[e] = MaxExcept(probabilities[e], neutralLabel);
         }
@@ -79,9 +79,9 @@ public static class EvidenceAggregator
     private static AggregatedVerdict MaxConfidence(IReadOnlyList<float[]> probabilities, int neutralLabel, int[] ranking)
     {
         int best = ranking[0];
-        if (ArgMax(probabilities[best]) != neutralLabel)
+        if (LabelMath.ArgMax(probabilities[best]) != neutralLabel)
         {
-            return new AggregatedVerdict(ArgMax(probabilities[best]), (float[])probabilities[best].Clone(), ranking);
+            return new AggregatedVerdict(LabelMath.ArgMax(probabilities[best]), (float[])probabilities[best].Clone(), ranking);
         }
         // Every evidence is neutral: report the most confidently neutral one.
         int mostNeutral = 0;
@@ -100,7 +100,7 @@ public static class EvidenceAggregator
             for (int l = 0; l < mean.Length; l++) mean[l] += p[l];
         }
         for (int l = 0; l < mean.Length; l++) mean[l] /= probabilities.Count;
-        return new AggregatedVerdict(ArgMax(mean), mean, ranking);
+        return new AggregatedVerdict(LabelMath.ArgMax(mean), mean, ranking);
     }
 
     private static AggregatedVerdict Majority(IReadOnlyList<float[]> probabilities, int[] ranking)
@@ -110,7 +110,7 @@ public static class EvidenceAggregator
         var summed = new float[labels];
         foreach (var p in probabilities)
         {
-            votes[ArgMax(p)]++;
+            votes[LabelMath.ArgMax(p)]++;
             for (int l = 0; l < labels; l++) summed[l] += p[l];
         }
         int winner = 0;
@@ -122,16 +122,6 @@ public static class EvidenceAggregator
         var share = new float[labels];
         for (int l = 0; l < labels; l++) share[l] = votes[l] / (float)probabilities.Count;
         return new AggregatedVerdict(winner, share, ranking);
-    }
-
-    private static int ArgMax(float[] values)
-    {
-        int best = 0;
-        for (int i = 1; i < values.Length; i++)
-        {
-            if (values[i] > values[best]) best = i;
-        }
-        return best;
     }
 
     private static float MaxExcept(float[] values, int skip)

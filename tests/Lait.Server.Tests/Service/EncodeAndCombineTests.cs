@@ -12,19 +12,8 @@ public class EncodeAndCombineTests(TinyServerFixture fixture) : IClassFixture<Ti
     private static EncodeSegmentRequest Text(string text, Role role = Role.Other, string tag = "") =>
         new() { Segment = new SegmentInput { Text = text, Role = role }, ClientTag = tag };
 
-    private async Task<List<EncodeSegmentResponse>> EncodeAsync(params EncodeSegmentRequest[] requests)
-    {
-        using var call = Client.EncodeSegment(CallOptions.WithTimeout(TimeSpan.FromSeconds(30)));
-        var reader = Task.Run(async () =>
-        {
-            var acks = new List<EncodeSegmentResponse>();
-            while (await call.ResponseStream.MoveNext()) acks.Add(call.ResponseStream.Current);
-            return acks;
-        });
-        foreach (var r in requests) await call.RequestStream.WriteAsync(r);
-        await call.RequestStream.CompleteAsync();
-        return await reader;
-    }
+    private Task<List<EncodeSegmentResponse>> EncodeAsync(params EncodeSegmentRequest[] requests) =>
+        EncodeStream.EncodeAllAsync(Client, requests, TimeSpan.FromSeconds(30));
 
     private static SegmentRef Id(string id) => new() { SegmentId = id };
 

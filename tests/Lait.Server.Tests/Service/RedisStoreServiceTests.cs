@@ -10,19 +10,6 @@ namespace Lait.Server.Tests.Service;
 /// <summary>Several server replicas sharing one real redis-server as their segment store.</summary>
 public class RedisStoreServiceTests
 {
-    private static async Task<List<EncodeSegmentResponse>> EncodeAsync(LaitClient client, params (string Text, Role Role)[] segments)
-    {
-        using var call = client.EncodeSegment(CallOptions.WithTimeout(TimeSpan.FromSeconds(30)));
-        foreach (var (text, role) in segments)
-        {
-            await call.RequestStream.WriteAsync(new EncodeSegmentRequest { Segment = new SegmentInput { Text = text, Role = role } });
-        }
-        await call.RequestStream.CompleteAsync();
-        var acks = new List<EncodeSegmentResponse>();
-        while (await call.ResponseStream.MoveNext()) acks.Add(call.ResponseStream.Current);
-        return acks;
-    }
-
     [RedisFact]
     public async Task ReplicasShareSegmentsThroughRedis()
     {
@@ -33,7 +20,7 @@ public class RedisStoreServiceTests
         await using var a = await ServerProcess.StartAsync(args);
         await using var b = await ServerProcess.StartAsync(args);
 
-        var acks = await EncodeAsync(a.Client, ("The sky is blue.", Role.First), ("Water is wet.", Role.Other));
+        var acks = await EncodeStream.EncodeAllAsync(a.Client, ("The sky is blue.", Role.First), ("Water is wet.", Role.Other));
         Assert.All(acks, ack => Assert.Null(ack.Error));
 
         // Replica B never saw these segments, yet finds them by id and answers.
@@ -44,7 +31,7 @@ public class RedisStoreServiceTests
         Assert.Equal(fromA.ClaimVerification.Verdict, fromB.ClaimVerification.Verdict);
         Assert.Equal(fromA.ClaimVerification.Evidence[0].Scores.Select(s => s.Probability), fromB.ClaimVerification.Evidence[0].Scores.Select(s => s.Probability));
         // Same text, same id, on every replica: B finds it already stored.
-        var again = await EncodeAsync(b.Client, ("Water is wet.", Role.Other));
+        var again = await EncodeStream.EncodeAllAsync(b.Client, ("Water is wet.", Role.Other));
         Assert.Equal(acks[1].SegmentId, again[0].SegmentId);
         Assert.True(again[0].AlreadyStored);
     }
@@ -62,7 +49,7 @@ public class RedisStoreServiceTests
         redis.Kill();
         var ex = await Assert.ThrowsAsync<RpcException>(() => server.Client.GetSegmentsAsync(request).ResponseAsync);
         Assert.Equal(StatusCode.Unavailable, ex.StatusCode);
-        var acks = await EncodeAsync(server.Client, ("Ice is cold.", Role.Other));
+        var acks = await EncodeStream.EncodeAllAsync(server.Client, ("Ice is cold.", Role.Other));
         Assert.Equal((int)StatusCode.Unavailable, acks[0].Error.Code);
 
         redis.Start();
@@ -79,7 +66,7 @@ public class RedisStoreServiceTests
                 await Task.Delay(200);
             }
         }
-        var after = await EncodeAsync(server.Client, ("Ice is cold.", Role.Other));
+        var after = await EncodeStream.EncodeAllAsync(server.Client, ("Ice is cold.", Role.Other));
         Assert.Null(after[0].Error);
     }
 

@@ -10,23 +10,6 @@ namespace Lait.Server.Tests.Service;
 /// <summary>Behaviour across server processes: restarts, crashes, auth, metrics, other models.</summary>
 public class ServerLifecycleTests
 {
-    private static async Task<List<EncodeSegmentResponse>> EncodeAsync(LaitClient client, IEnumerable<(string Text, Role Role)> segments)
-    {
-        using var call = client.EncodeSegment(CallOptions.WithTimeout(TimeSpan.FromSeconds(60)));
-        var reader = Task.Run(async () =>
-        {
-            var acks = new List<EncodeSegmentResponse>();
-            while (await call.ResponseStream.MoveNext()) acks.Add(call.ResponseStream.Current);
-            return acks;
-        });
-        foreach (var (text, role) in segments)
-        {
-            await call.RequestStream.WriteAsync(new EncodeSegmentRequest { Segment = new SegmentInput { Text = text, Role = role } });
-        }
-        await call.RequestStream.CompleteAsync();
-        return await reader;
-    }
-
     private static CombineRequest Verify(IEnumerable<string> ids)
     {
         var request = new CombineRequest { Task = TaskType.VerifyClaim };
@@ -47,7 +30,7 @@ public class ServerLifecycleTests
         List<EncodeSegmentResponse> acks;
         await using (var server = await ServerProcess.StartAsync(args))
         {
-            acks = await EncodeAsync(server.Client, [("Water is wet.", Role.First), ("Rain falls from clouds.", Role.Other), ("Ice is cold.", Role.Other)]);
+            acks = await EncodeStream.EncodeAllAsync(server.Client, [("Water is wet.", Role.First), ("Rain falls from clouds.", Role.Other), ("Ice is cold.", Role.Other)]);
             before = Fingerprint(await server.Client.CombineAsync(Verify(acks.Select(a => a.SegmentId))));
             Assert.Equal(0, await server.StopAsync());
         }
@@ -67,7 +50,7 @@ public class ServerLifecycleTests
         List<EncodeSegmentResponse> acks;
         await using (var server = await ServerProcess.StartAsync(args))
         {
-            acks = await EncodeAsync(server.Client, Enumerable.Range(0, 40).Select(i => ($"The river is {i} years old.", Role.Other)));
+            acks = await EncodeStream.EncodeAllAsync(server.Client, Enumerable.Range(0, 40).Select(i => ($"The river is {i} years old.", Role.Other)));
             Assert.All(acks, a => Assert.Null(a.Error));
             await server.KillAsync();
         }
@@ -105,7 +88,7 @@ public class ServerLifecycleTests
         string model = TinyModelWriter.Write(dir.Sub("tiny"), new TinyModelWriter.Options());
         int metricsPort = FreePort();
         await using var server = await ServerProcess.StartAsync("--model-dir", model, "--store-dir", dir.Sub("store"), "--metrics-port", metricsPort.ToString());
-        await EncodeAsync(server.Client, [("The sun is hot.", Role.Other), ("The sun is hot.", Role.Other)]);
+        await EncodeStream.EncodeAllAsync(server.Client, [("The sun is hot.", Role.Other), ("The sun is hot.", Role.Other)]);
 
         using var http = new HttpClient();
         string text = await http.GetStringAsync($"http://127.0.0.1:{metricsPort}/metrics");

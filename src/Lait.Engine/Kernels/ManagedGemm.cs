@@ -189,9 +189,7 @@ public abstract unsafe class ManagedGemm : GemmKernel
         job.C = c;
         job.RowBlocks = (m + MaxRowBlock - 1) / MaxRowBlock;
         job.RowBlock = (m + job.RowBlocks - 1) / job.RowBlocks;
-        // About 4 tasks per worker: enough to balance (and to absorb a descheduled worker) without re-reading A too often.
-        int groupsWanted = Math.Max(1, 4 * pool.WorkerCount / job.RowBlocks);
-        job.PanelGroup = Math.Max(1, weight.Panels / groupsWanted);
+        job.PanelGroup = PanelGroupSize(weight.Panels, job.RowBlocks, pool.WorkerCount);
         job.PanelGroups = (weight.Panels + job.PanelGroup - 1) / job.PanelGroup;
         try
         {
@@ -202,6 +200,27 @@ public abstract unsafe class ManagedGemm : GemmKernel
             job.Weight = null;
             job.Gemm = null;
         }
+    }
+
+    /// <summary>
+    /// Panels per task: about 4 tasks per worker (enough to balance and to absorb a descheduled worker
+    /// without re-reading A too often), preferring a size whose task count divides evenly among the
+    /// workers, so that at batch 1 (one row block) no worker is left with one extra task at the end.
+    /// </summary>
+    internal static int PanelGroupSize(int panels, int rowBlocks, int workers)
+    {
+        int groupsWanted = Math.Max(1, 4 * workers / rowBlocks);
+        int size = Math.Max(1, panels / groupsWanted);
+        for (int g = size; g >= Math.Max(1, size / 2); g--)
+        {
+            int tasks = (panels + g - 1) / g * rowBlocks;
+            if (tasks % workers == 0 && panels % g == 0)
+            {
+                return g;
+            }
+        }
+
+        return size;
     }
 
     private sealed class LinearJob : IParallelWork

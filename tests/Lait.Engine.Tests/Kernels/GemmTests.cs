@@ -107,6 +107,28 @@ public class GemmTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData(36, 1, 2)] // 6 x 384 QKV at batch 1: 4 panels a task would leave one worker a ninth task
+    [InlineData(12, 1, 2)]
+    [InlineData(48, 1, 2)]
+    [InlineData(96, 1, 2)]
+    [InlineData(7, 1, 2)]
+    [InlineData(36, 8, 2)]
+    [InlineData(36, 1, 1)]
+    [InlineData(1, 1, 4)]
+    public void PanelGroups_CoverEveryPanel_AndSplitEvenlyAtBatchOneWhenPossible(int panels, int rowBlocks, int workers)
+    {
+        int size = ManagedGemm.PanelGroupSize(panels, rowBlocks, workers);
+        Assert.InRange(size, 1, panels);
+        int groups = (panels + size - 1) / size;
+        Assert.True(groups * size >= panels && (groups - 1) * size < panels);
+        bool evenSplitExists = Enumerable.Range(1, panels).Any(g => panels % g == 0 && panels / g * rowBlocks % workers == 0 && panels / g * rowBlocks <= 4 * workers * 2);
+        if (rowBlocks == 1 && evenSplitExists && panels >= 2 * workers)
+        {
+            Assert.Equal(0, groups * rowBlocks % workers);
+        }
+    }
+
     public void Dispose()
     {
         _pool.Dispose();

@@ -27,7 +27,7 @@ public class GemmTests : IDisposable
     // Shapes straddle tile (8/6/4 rows), panel (32/16/8 columns) and K-block (256) edges.
     private static readonly (int M, int N, int K)[] Shapes =
     [
-        (1, 1, 1), (1, 32, 384), (7, 33, 5), (8, 32, 256), (9, 31, 257), (65, 100, 300), (130, 129, 520), (17, 1152, 64),
+        (1, 1, 1), (1, 32, 384), (5, 40, 385), (3, 64, 768), (7, 33, 5), (8, 32, 256), (9, 31, 257), (65, 100, 300), (130, 129, 520), (17, 1152, 64),
         (600, 70, 40), // several row blocks (of up to 256 rows)
     ];
 

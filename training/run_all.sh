@@ -42,7 +42,8 @@ ft() {
   if [[ " $* " == *" --teacher "* ]]; then
     while [ ! -f "$W/ft/nli-P0/train_summary.json" ]; do sleep 20; done
   fi
-  local batch=32; [ "$task" = boolq ] && batch=16
+  local batch=32
+  if [ "$task" = boolq ]; then batch=16; fi
   $NICE $PY finetune.py --task "$task" --init "$W/pretrain/final" --P "$p" --out "$W/ft/$name" \
       --epochs "$FT_EPOCHS" --max-minutes "$FT_MIN" --batch "$batch" --lr 3e-4 --warmup-frac 0.02 --evals 4 \
       --threads "$THREADS" "$@" > "$W/ft/$name.log" 2>&1
@@ -63,7 +64,7 @@ KD="--teacher $W/ft/nli-P0 --kd-alpha 0.5 --kd-temp 2 --hidden-mse 1.0"
   echo "boolq-P0 boolq 0"
   echo "boolq-P$DEFAULT_P boolq $DEFAULT_P"
   for p in $(seq 1 $((LAYERS - 2))); do
-    [ "$p" != "$DEFAULT_P" ] && echo "nli-P$p nli $p"
+    if [ "$p" != "$DEFAULT_P" ]; then echo "nli-P$p nli $p"; fi
   done
 } | xargs -P "$PARALLEL" -L 1 bash -c 'ft "$@"' _
 
@@ -84,7 +85,7 @@ wait
 $PY export_model.py --candidates "$W/ft/nli-P$DEFAULT_P" "$W/ft/nli-P$DEFAULT_P-kd" --out ../models/lait-nli-mini
 $PY export_goldens.py --model ../models/lait-nli-mini --n 16 --out ../models/lait-nli-mini/goldens.json
 $PY write_model_card.py --model ../models/lait-nli-mini --pretrain "$W/pretrain" --results "$W/results_nli.json" \
-    --runs "$W/ft" --table-md "$W/results_nli.md"
+    --runs "$W/ft" --table-md "$W/results_nli.md" --notes results/model_card_notes.md
 
 # 6. the C# engine on the same test examples: same tokens, same predictions, same accuracy
 $PY export_eval_set.py --model ../models/lait-nli-mini --task nli --max-per-source "$MAX_PER_SOURCE" --out "$W/eval_nli.jsonl"

@@ -55,7 +55,7 @@ def main():
     summary_path = os.path.join(args.runs, f"nli-P{P}" + ("-kd" if from_meta.get("teacher") else ""), "train_summary.json")
     run = json.load(open(summary_path)) if os.path.exists(summary_path) else {}
     lines.append(f"- Fine-tuning ({', '.join(f'{k} {v}' for k, v in from_meta.items())}; run summary: "
-                 f"{', '.join(f'{k} {v}' for k, v in run.items() if not isinstance(v, (dict, list)))}): train splits of SICK, MNLI dev_matched, SNLI dev, MPE, FEVER "
+                 f"{', '.join(f'{k} {round(v, 1) if isinstance(v, float) else v}' for k, v in run.items() if not isinstance(v, (dict, list)))}): train splits of SICK, MNLI dev_matched, SNLI dev, MPE, FEVER "
                  f"pairs (2-way) and HealthVer dev; model selection on the dev splits; see training/README.md "
                  f"for the exact splits. ANLI and Climate-FEVER were never trained on.")
     lines.append("- Licences of the training data include non-commercial ones (SICK: CC BY-NC-SA 3.0; the "

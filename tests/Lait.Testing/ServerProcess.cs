@@ -77,10 +77,13 @@ public sealed class ServerProcess : IAsyncDisposable
             }
         };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.AppendLine(e.Data); };
-        process.EnableRaisingEvents = true;
-        process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException($"server exited with {process.ExitCode}:\n{log}"));
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        // WaitForExitAsync completes only after the redirected output has been read to the end, so the
+        // message carries the server's last words (the Exited event can fire before they arrive).
+        _ = process.WaitForExitAsync().ContinueWith(
+            _ => { lock (log) listening.TrySetException(new InvalidOperationException($"server exited with {process.ExitCode}:\n{log}")); },
+            TaskScheduler.Default);
 
         int port = await listening.Task.WaitAsync(TimeSpan.FromSeconds(60));
         var server = new ServerProcess(process, port);

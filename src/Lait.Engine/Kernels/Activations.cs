@@ -101,7 +101,8 @@ public static class Activations
         {
             ref float start = ref values.Length == 0 ? ref Unsafe.NullRef<float>() : ref values[0];
             // Four float vectors (eight double chains) per step: the Horner chain is latency-bound
-            // (FMA latency 4 x 2 ports), so eight independent chains keep both FMA units busy.
+            // (FMA latency 4 x 2 ports), so eight independent chains keep both FMA units busy. Rows are
+            // multiples of 64 wide in practice; the rest goes 16 at a time, then scalar.
             for (; i + 64 <= values.Length; i += 64)
             {
                 (Vector512<double> a, Vector512<double> b) = Vector512.Widen(Vector512.LoadUnsafe(ref start, (nuint)i));
@@ -113,15 +114,6 @@ public static class Activations
                 Vector512.Narrow(c, d).StoreUnsafe(ref start, (nuint)(i + 16));
                 Vector512.Narrow(e, f).StoreUnsafe(ref start, (nuint)(i + 32));
                 Vector512.Narrow(g, h).StoreUnsafe(ref start, (nuint)(i + 48));
-            }
-
-            for (; i + 32 <= values.Length; i += 32)
-            {
-                (Vector512<double> a, Vector512<double> b) = Vector512.Widen(Vector512.LoadUnsafe(ref start, (nuint)i));
-                (Vector512<double> c, Vector512<double> d) = Vector512.Widen(Vector512.LoadUnsafe(ref start, (nuint)(i + 16)));
-                Gelu4(ref a, ref b, ref c, ref d);
-                Vector512.Narrow(a, b).StoreUnsafe(ref start, (nuint)i);
-                Vector512.Narrow(c, d).StoreUnsafe(ref start, (nuint)(i + 16));
             }
 
             for (; i + 16 <= values.Length; i += 16)
@@ -193,34 +185,6 @@ public static class Activations
         erf = Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(u, Vector512.Create(4.0)), Vector512.Create(1.0), erf);
         Vector512<double> signed = Vector512.ConditionalSelect(Vector512.Create(-0.0), x, erf);
         return x * 0.5 * (Vector512.Create(1.0) + signed);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Gelu4(ref Vector512<double> x0, ref Vector512<double> x1, ref Vector512<double> x2, ref Vector512<double> x3)
-    {
-        Vector512<double> four = Vector512.Create(4.0);
-        Vector512<double> one = Vector512.Create(1.0);
-        Vector512<double> u0 = Vector512.Min(Vector512.Abs(x0) * InvSqrt2, four);
-        Vector512<double> u1 = Vector512.Min(Vector512.Abs(x1) * InvSqrt2, four);
-        Vector512<double> u2 = Vector512.Min(Vector512.Abs(x2) * InvSqrt2, four);
-        Vector512<double> u3 = Vector512.Min(Vector512.Abs(x3) * InvSqrt2, four);
-        Vector512<double> t0 = u0 * 0.5 - one, t1 = u1 * 0.5 - one, t2 = u2 * 0.5 - one, t3 = u3 * 0.5 - one;
-        double[] p = ErfPoly;
-        Vector512<double> top = Vector512.Create(p[^1]);
-        Vector512<double> a0 = top, a1 = top, a2 = top, a3 = top;
-        for (int k = p.Length - 2; k >= 0; k--)
-        {
-            Vector512<double> c = Vector512.Create(p[k]);
-            a0 = Vector512.FusedMultiplyAdd(a0, t0, c);
-            a1 = Vector512.FusedMultiplyAdd(a1, t1, c);
-            a2 = Vector512.FusedMultiplyAdd(a2, t2, c);
-            a3 = Vector512.FusedMultiplyAdd(a3, t3, c);
-        }
-
-        x0 = FinishGelu(x0, u0, a0);
-        x1 = FinishGelu(x1, u1, a1);
-        x2 = FinishGelu(x2, u2, a2);
-        x3 = FinishGelu(x3, u3, a3);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -42,6 +42,20 @@ public static class StateRecord
         _ => throw new ArgumentOutOfRangeException(nameof(codec), codec, "Unknown state codec."),
     };
 
+    /// <summary>
+    /// The encoded length of <paramref name="state"/>, or ArgumentException naming the sizes when it exceeds a
+    /// store's record limit (<paramref name="limitDetail"/> says where the limit comes from, may be empty).
+    /// </summary>
+    public static int EnsureFits(SegmentState state, StateCodec codec, int maxRecordBytes, string limitDetail)
+    {
+        int length = EncodedLength(state, codec);
+        if (length > maxRecordBytes)
+            throw new ArgumentException(
+                $"State of {state.Tokens} tokens x {state.Hidden} hidden encodes to {length} bytes with {codec}, " +
+                $"over this store's record limit of {maxRecordBytes} bytes{limitDetail}.", nameof(state));
+        return length;
+    }
+
     public static int EncodedLength(SegmentState state, StateCodec codec) =>
         checked(HeaderLength + state.Key.EncodedLength + PayloadLength(codec, state.Tokens, state.Hidden));
 

@@ -80,11 +80,7 @@ public sealed class FasterSegmentStore : ISegmentStore
     {
         ArgumentNullException.ThrowIfNull(state);
         cancellationToken.ThrowIfCancellationRequested();
-        int length = StateRecord.EncodedLength(state, _options.Codec);
-        if (length > MaxRecordBytes)
-            throw new ArgumentException(
-                $"State of {state.Tokens} tokens x {state.Hidden} hidden encodes to {length} bytes with {_options.Codec}, " +
-                $"over this store's record limit of {MaxRecordBytes} bytes (one log page of 2^{_options.PageSizeBits}).", nameof(state));
+        StateRecord.EnsureFits(state, _options.Codec, MaxRecordBytes, $" (one log page of 2^{_options.PageSizeBits})");
         var id = state.Key.ComputeId();
         var key = id.ToBytes();
         var existing = await _states.ReadManyAsync([key], cancellationToken).ConfigureAwait(false);

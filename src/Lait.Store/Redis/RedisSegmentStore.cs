@@ -65,11 +65,7 @@ public sealed class RedisSegmentStore : ISegmentStore
     {
         ArgumentNullException.ThrowIfNull(state);
         cancellationToken.ThrowIfCancellationRequested();
-        int length = StateRecord.EncodedLength(state, _options.Codec);
-        if (length > MaxRecordBytes)
-            throw new ArgumentException(
-                $"State of {state.Tokens} tokens x {state.Hidden} hidden encodes to {length} bytes with {_options.Codec}, " +
-                $"over this store's record limit of {MaxRecordBytes} bytes.", nameof(state));
+        StateRecord.EnsureFits(state, _options.Codec, MaxRecordBytes, "");
         var record = StateRecord.Encode(state, _options.Codec, out var id);
         bool written = await Call(() => _db.StringSetAsync(StateKey(id), record, _options.StateTimeToLive, When.NotExists), cancellationToken)
             .ConfigureAwait(false);

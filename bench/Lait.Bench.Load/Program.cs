@@ -32,7 +32,7 @@ async Task<bool> RunLoadAsync()
     using var dir = new TempDirectory();
     // A small BERT (4 layers x 128, P = 2): big enough that compute matters, small enough for 2 cores.
     string model = TinyModelWriter.Write(dir.Sub("model"), new TinyModelWriter.Options(Layers: 4, Hidden: 128, Heads: 4, Intermediate: 512, MaxPositions: 64, TowerLayers: 2));
-    await using var server = await ServerHost.StartAsync(["--model-dir", model, "--store-dir", dir.Sub("store"), "--codec", "fp32", "--durability", "durable",
+    await using var server = await ServerProcess.StartAsync(["--model-dir", model, "--store-dir", dir.Sub("store"), "--codec", "fp32", "--durability", "durable",
         "--max-concurrent-streams", (streams + 16).ToString(), "--store-memory-bytes", ((long)storeMemoryMiB << 20).ToString()]);
     Console.WriteLine($"load: {streams} EncodeSegment streams (<= {inFlight} in flight each) + {combiners} Combine callers for {durationS} s; " +
                       $"server pid {server.ProcessId} on 127.0.0.1:{server.Port}, {Environment.ProcessorCount} cores");

@@ -70,7 +70,7 @@ public class SecurityTests
         string model = TinyModelWriter.Write(dir.Sub("tiny"), new TinyModelWriter.Options());
         string thumbprint = certificate.GetCertHashString();
 
-        await using var server = await ServerHost.StartAsync(
+        await using var server = await ServerProcess.StartAsync(
             ["--model-dir", model, "--store-dir", dir.Sub("store"), "--codec", "fp32", "--tls-cert", pfx, "--tls-password", "pfx-pw", "--api-key", Key],
             tlsValidation: (_, cert, _, _) => cert?.GetCertHashString() == thumbprint, apiKey: Key);
 

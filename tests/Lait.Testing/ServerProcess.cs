@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net.Security;
 using System.Text;
 using Lait.Client;
 using Lait.Grpc.Wire;
@@ -15,15 +16,16 @@ public sealed class ServerProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _log = new();
 
-    private ServerProcess(Process process, int port)
+    private ServerProcess(Process process, int port, GrpcChannel channel)
     {
         _process = process;
         Port = port;
-        Channel = GrpcChannel.ForAddress($"http://127.0.0.1:{port}");
+        Channel = channel;
         Client = new LaitClient(Channel);
     }
 
     public int Port { get; }
+    public int ProcessId => _process.Id;
     public GrpcChannel Channel { get; }
     public LaitClient Client { get; }
     public string Log { get { lock (_log) return _log.ToString(); } }
@@ -51,7 +53,15 @@ public sealed class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>Starts the server and waits until it reports SERVING (or fails with its log).</summary>
-    public static async Task<ServerProcess> StartAsync(params string[] args)
+    public static Task<ServerProcess> StartAsync(params string[] args) => StartAsync(args, tlsValidation: null, apiKey: null);
+
+    /// <summary>
+    /// Starts the server and waits until it reports SERVING (or fails with its log); a server that neither
+    /// gets there nor exits within 60 s is killed, never left behind. With <paramref name="tlsValidation"/>
+    /// the channel speaks https and checks the server certificate with it; <paramref name="apiKey"/> goes
+    /// on every call.
+    /// </summary>
+    public static async Task<ServerProcess> StartAsync(string[] args, RemoteCertificateValidationCallback? tlsValidation, string? apiKey)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
         psi.ArgumentList.Add(ServerDll);
@@ -85,8 +95,22 @@ public sealed class ServerProcess : IAsyncDisposable
             _ => { lock (log) listening.TrySetException(new InvalidOperationException($"server exited with {process.ExitCode}:\n{log}")); },
             TaskScheduler.Default);
 
-        int port = await listening.Task.WaitAsync(TimeSpan.FromSeconds(60));
-        var server = new ServerProcess(process, port);
+        int port;
+        try
+        {
+            port = await listening.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        }
+        catch (TimeoutException)
+        {
+            process.Kill(entireProcessTree: true);
+            string output;
+            lock (log) output = log.ToString();
+            throw new TimeoutException($"server did not print LISTENING within 60 s:\n{output}");
+        }
+
+        string scheme = tlsValidation is null ? "http" : "https";
+        var channel = GrpcChannel.ForAddress($"{scheme}://127.0.0.1:{port}", new GrpcChannelOptions { ServerCertificateValidation = tlsValidation, ApiKey = apiKey });
+        var server = new ServerProcess(process, port, channel);
         lock (log) server._log.Append(log);
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (server._log) server._log.AppendLine(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (server._log) server._log.AppendLine(e.Data); };
@@ -102,9 +126,24 @@ public sealed class ServerProcess : IAsyncDisposable
             catch (RpcException) when (DateTime.UtcNow < until)
             {
             }
-            if (DateTime.UtcNow > until) throw new TimeoutException($"server did not report SERVING within 60 s:\n{server.Log}");
+            if (DateTime.UtcNow > until)
+            {
+                await server.DisposeAsync();
+                throw new TimeoutException($"server did not report SERVING within 60 s:\n{server.Log}");
+            }
             await Task.Delay(50);
         }
+    }
+
+    /// <summary>Resident set size of the server process in KiB, from /proc/&lt;pid&gt;/status (VmRSS).</summary>
+    public long ResidentKiB()
+    {
+        foreach (string line in File.ReadLines($"/proc/{ProcessId}/status"))
+        {
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                return long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0]);
+        }
+        throw new InvalidOperationException("no VmRSS line");
     }
 
     /// <summary>SIGTERM and wait: the server drains calls and checkpoints its store.</summary>

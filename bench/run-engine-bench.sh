@@ -1,15 +1,25 @@
 #!/bin/sh
 # Engine vs PyTorch 1.13 on the same random weights, inputs and thread count, in one run.
-# Both sides run with OPENBLAS_CORETYPE unset (the machines export Haswell, which halves OpenBLAS).
+# Torch runs under the OPENBLAS_CORETYPE that makes it fastest on this machine (probed first: the
+# machines' exported value and OpenBLAS's own CPU detection have each been wrong on some machine);
+# the engine's OpenBLAS backend picks its core type from the CPU's features itself.
 # Usage: bench/run-engine-bench.sh [BENCH_DIR] [ITERATIONS]
 set -eu
 cd "$(dirname "$0")/.."
 DIR=${1:-/tmp/lait-engine-bench}
 ITER=${2:-15}
+if ! /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+  echo "installing python3-torch (Debian) for the PyTorch side"
+  sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends python3-torch >/dev/null
+fi
 unset OPENBLAS_CORETYPE
-/usr/bin/python3 bench/python/torch_encoder.py --out "$DIR" --iterations "$ITER"
+CORETYPE=$(/usr/bin/python3 bench/python/openblas_coretype.py)
+torch_env() { if [ -n "$CORETYPE" ]; then env OPENBLAS_CORETYPE="$CORETYPE" "$@"; else "$@"; fi; }
+torch_env /usr/bin/python3 bench/python/torch_encoder.py --out "$DIR" --iterations "$ITER"
 # Strictly single-threaded torch (OpenBLAS too) for the CPU-time comparison with the 1-thread engine.
-OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/python/torch_encoder.py --out "$DIR" --iterations "$ITER" --reuse-models --threads 1 --results torch_results_1thread.json
+torch_env env OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/python/torch_encoder.py --out "$DIR" --iterations "$ITER" --reuse-models --threads 1 --results torch_results_1thread.json
 dotnet run -c Release --project bench/Lait.Bench.Engine -- "$DIR" --iterations "$ITER" --threads 2
 # Single-threaded engine: its CPU time is the cleanest efficiency figure on a shared machine.
 dotnet run -c Release --project bench/Lait.Bench.Engine -- "$DIR" --iterations "$ITER" --threads 1 --torch torch_results_1thread.json

@@ -11,11 +11,12 @@ namespace Lait.Bench.Engine;
 
 /// <summary>
 /// Engine vs PyTorch on the same random weights and inputs (bench/run-engine-bench.sh runs both sides).
-/// Usage: Lait.Bench.Engine BENCH_DIR [--iterations N] [--threads T]
+/// Usage: Lait.Bench.Engine BENCH_DIR [--iterations N] [--threads T] [--scenario TEXT] [--no-openblas] [--gemm-only] [--components]
 /// </summary>
 public static class Program
 {
-    private const double PeakPerCore = 255.0; // GFLOP/s, measured FMA peak per Zen 5 core (DESIGN.md §5)
+    /// <summary>GFLOP/s per core, measured at start with the run's thread count (the machine kind changes between sessions).</summary>
+    private static double PeakPerCore;
 
     public static int Main(string[] args)
     {
@@ -28,12 +29,14 @@ public static class Program
         string dir = args[0];
         int iterations = ArgInt(args, "--iterations", 15);
         int threads = ArgInt(args, "--threads", 2);
-        double peak = PeakPerCore * threads;
+        string scenarioFilter = ArgString(args, "--scenario", "");
         CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
-        Console.WriteLine($"# Engine benchmark  threads={threads}  peak={peak:F0} GFLOP/s  OPENBLAS_CORETYPE={(Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE") ?? "(unset)")}");
-        Console.WriteLine($"# {DateTime.UtcNow:u}  load average: {File.ReadAllText("/proc/loadavg").Trim()}");
+        PeakPerCore = FmaPeak.MeasurePerCore(threads);
+        double peak = PeakPerCore * threads;
+        Console.WriteLine($"# Engine benchmark  threads={threads}  measured FMA peak={PeakPerCore:F0} GFLOP/s per core ({peak:F0} for {threads})  OPENBLAS_CORETYPE={(Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE") ?? "(unset)")}");
+        Console.WriteLine($"# {DateTime.UtcNow:u}  load average: {File.ReadAllText("/proc/loadavg").Trim()}  CPU: {CpuModel()}");
 
-        GemmMicroBench(threads, peak);
+        GemmMicroBench(threads, peak, withOpenBlas: !args.Contains("--no-openblas"));
         if (args.Contains("--components"))
         {
             ComponentBench(threads);
@@ -50,7 +53,7 @@ public static class Program
         using JsonDocument torch = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, torchFile)));
         Console.WriteLine($"# torch results: {torchFile}");
         var backends = new List<GemmBackend> { GemmBackend.Auto };
-        if (OpenBlasGemm.IsAvailable)
+        if (OpenBlasGemm.IsAvailable && !args.Contains("--no-openblas"))
         {
             backends.Add(GemmBackend.OpenBlas);
         }
@@ -58,11 +61,11 @@ public static class Program
         Console.WriteLine();
         Console.WriteLine("Wall = median wall-clock ms; CPU = median process CPU ms per call (all threads, spinning included).");
         Console.WriteLine("Torch: the torch settings timed in the results file (columns 1 thr / 2 thr); ratios use the faster one.");
-        Console.WriteLine("Efficiency = FLOPs / engine CPU-seconds / 255 GFLOP/s (per-core FMA peak): robust to a shared machine.");
+        Console.WriteLine($"Efficiency = FLOPs / engine CPU-seconds / {PeakPerCore:F0} GFLOP/s (per-core FMA peak measured above): robust to a shared machine.");
         Console.WriteLine();
         Console.WriteLine("| scenario | part | GEMM | engine wall ms | torch wall ms (1 thr / 2 thr) | wall speed-up | engine CPU ms | torch CPU ms | CPU speed-up | GFLOP per CPU-s | efficiency |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|");
-        var byModel = inputs.RootElement.EnumerateObject().GroupBy(p => p.Value.GetProperty("model").GetString()!);
+        var byModel = inputs.RootElement.EnumerateObject().Where(p => p.Name.Contains(scenarioFilter, StringComparison.Ordinal)).GroupBy(p => p.Value.GetProperty("model").GetString()!);
         foreach (var group in byModel)
         {
             string modelDir = Path.Combine(dir, group.Key);
@@ -169,14 +172,14 @@ public static class Program
 
     private static double Median(Action run, int iterations) => Measure(run, iterations).WallMs;
 
-    private static unsafe void GemmMicroBench(int threads, double peak)
+    private static unsafe void GemmMicroBench(int threads, double peak, bool withOpenBlas)
     {
         Console.WriteLine();
         Console.WriteLine($"| GEMM m x k -> n | backend | wall ms | GFLOP/s (wall) | % of {threads}-core peak (wall) | GFLOP per CPU-s | efficiency (CPU) |");
         Console.WriteLine("|---|---|---|---|---|---|---|");
         (int M, int K, int N)[] shapes = [(128, 384, 1152), (128, 384, 1536), (128, 1536, 384), (2048, 384, 1536), (256, 768, 3072), (256, 3072, 768)];
         var backends = new List<GemmBackend> { GemmBackend.Avx512, GemmBackend.Avx2 };
-        if (OpenBlasGemm.IsAvailable)
+        if (withOpenBlas && OpenBlasGemm.IsAvailable)
         {
             backends.Add(GemmBackend.OpenBlas);
             OpenBlasGemm.SetThreads(threads);
@@ -314,6 +317,12 @@ public static class Program
         }, 200));
 
         static void Report(string what, (double WallMs, double CpuMs) r) => Console.WriteLine($"| {what} | {r.WallMs:F3} ms wall | {r.CpuMs:F3} ms CPU |");
+    }
+
+    private static string CpuModel()
+    {
+        string? line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
+        return line is null ? "unknown" : line[(line.IndexOf(':') + 1)..].Trim();
     }
 
     private static string ArgString(string[] args, string name, string fallback)

@@ -16,9 +16,9 @@ public sealed unsafe class Attention : IParallelWork
     private readonly int _headDim;
     private readonly int _hidden;
     private readonly float _scale;
-    private readonly float[][] _packedK;
-    private readonly float[][] _packedV;
-    private readonly float[][] _scores;
+    private readonly AlignedBuffer[] _packedK;
+    private readonly AlignedBuffer[] _packedV;
+    private readonly AlignedBuffer[] _scores;
 
     private float* _qkv;
     private float* _ctx;
@@ -32,12 +32,14 @@ public sealed unsafe class Attention : IParallelWork
         _headDim = headDim;
         _hidden = heads * headDim;
         _scale = 1f / MathF.Sqrt(headDim);
-        _packedK = new float[workers][];
-        _packedV = new float[workers][];
-        _scores = new float[workers][];
+        _packedK = new AlignedBuffer[workers];
+        _packedV = new AlignedBuffer[workers];
+        _scores = new AlignedBuffer[workers];
         for (int w = 0; w < workers; w++)
         {
-            _packedK[w] = _packedV[w] = _scores[w] = [];
+            _packedK[w] = new AlignedBuffer();
+            _packedV[w] = new AlignedBuffer();
+            _scores[w] = new AlignedBuffer();
         }
     }
 
@@ -78,20 +80,9 @@ public sealed unsafe class Attention : IParallelWork
         for (int w = 0; w < workers; w++)
         {
             // Grow only: steady-state calls allocate nothing.
-            if (_packedK[w].Length < kSize)
-            {
-                _packedK[w] = GC.AllocateArray<float>(kSize, pinned: true);
-            }
-
-            if (_packedV[w].Length < vSize)
-            {
-                _packedV[w] = GC.AllocateArray<float>(vSize, pinned: true);
-            }
-
-            if (_scores[w].Length < sSize)
-            {
-                _scores[w] = GC.AllocateArray<float>(sSize, pinned: true);
-            }
+            _packedK[w].EnsureCapacity(kSize);
+            _packedV[w].EnsureCapacity(vSize);
+            _scores[w].EnsureCapacity(sSize);
         }
     }
 
@@ -110,21 +101,19 @@ public sealed unsafe class Attention : IParallelWork
         int panelsK = (n + _gemm.PanelWidth - 1) / _gemm.PanelWidth;
         int panelsV = (_headDim + _gemm.PanelWidth - 1) / _gemm.PanelWidth;
 
-        fixed (float* packedK = _packedK[worker])
-        fixed (float* packedV = _packedV[worker])
-        fixed (float* scores = _scores[worker])
+        float* packedK = _packedK[worker].Pointer;
+        float* packedV = _packedV[worker].Pointer;
+        float* scores = _scores[worker].Pointer;
+        // K_h as the "weight" [n x d]: scores[n x n] = Q_h K_h^T.
+        _gemm.PackTransposed(k, ld, _headDim, n, packedK, _gemm.PanelWidth);
+        _gemm.Multiply(q, ld, 0, n, packedK, _headDim, n, 0, panelsK, null, scores, n);
+        for (int i = 0; i < n; i++)
         {
-            // K_h as the "weight" [n x d]: scores[n x n] = Q_h K_h^T.
-            _gemm.PackTransposed(k, ld, _headDim, n, packedK, _gemm.PanelWidth);
-            _gemm.Multiply(q, ld, 0, n, packedK, _headDim, n, 0, panelsK, null, scores, n);
-            for (int i = 0; i < n; i++)
-            {
-                Normalization.ScaledSoftmax(new Span<float>(scores + (long)i * n, n), _scale, n);
-            }
-
-            // ctx_h[n x d] = P V_h.
-            _gemm.Pack(v, ld, n, _headDim, packedV);
-            _gemm.Multiply(scores, n, 0, n, packedV, n, _headDim, 0, panelsV, null, c, _hidden);
+            Normalization.ScaledSoftmax(new Span<float>(scores + (long)i * n, n), _scale, n);
         }
+
+        // ctx_h[n x d] = P V_h.
+        _gemm.Pack(v, ld, n, _headDim, packedV);
+        _gemm.Multiply(scores, n, 0, n, packedV, n, _headDim, 0, panelsV, null, c, _hidden);
     }
 }

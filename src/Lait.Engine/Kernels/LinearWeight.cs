@@ -7,8 +7,9 @@ namespace Lait.Engine.Kernels;
 /// </summary>
 public sealed class LinearWeight
 {
-    internal LinearWeight(int outFeatures, int inFeatures, int panelWidth, float[] data, float[] bias)
+    internal LinearWeight(int outFeatures, int inFeatures, int panelWidth, float[] data, float[] bias, int offset = 0)
     {
+        Offset = offset;
         OutFeatures = outFeatures;
         InFeatures = inFeatures;
         PanelWidth = panelWidth;
@@ -30,6 +31,9 @@ public sealed class LinearWeight
     /// Unpacked: W row-major [N x K].
     /// </summary>
     internal float[] Data { get; }
+
+    /// <summary>Index in <see cref="Data"/> where the matrix starts (packed panels start on a 64-byte boundary).</summary>
+    internal int Offset { get; }
 
     /// <summary>Bias, zero-padded to a whole number of panels (length >= N); zeros when the layer has none.</summary>
     internal float[] Bias { get; }

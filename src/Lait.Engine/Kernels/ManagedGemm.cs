@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace Lait.Engine.Kernels;
 
@@ -46,14 +47,14 @@ public abstract unsafe class ManagedGemm : GemmKernel
 
         int pw = PanelWidth;
         int panels = (outFeatures + pw - 1) / pw;
-        float[] packed = GC.AllocateArray<float>(panels * inFeatures * pw, pinned: true);
+        float[] packed = AlignedArray.Allocate(panels * inFeatures * pw, out int offset);
         fixed (float* src = weight)
         fixed (float* dst = packed)
         {
-            PackTransposed(src, inFeatures, inFeatures, outFeatures, dst, pw);
+            PackTransposed(src, inFeatures, inFeatures, outFeatures, dst + offset, pw);
         }
 
-        return new LinearWeight(outFeatures, inFeatures, pw, packed, PadBias(bias, outFeatures, panels * pw));
+        return new LinearWeight(outFeatures, inFeatures, pw, packed, PadBias(bias, outFeatures, panels * pw), offset);
     }
 
     internal static float[] PadBias(ReadOnlySpan<float> bias, int n, int length)
@@ -130,21 +131,43 @@ public abstract unsafe class ManagedGemm : GemmKernel
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Multiply(float* a, int lda, int rowStart, int rowEnd, float* packed, int k, int n, int panelStart, int panelEnd, float* bias, float* c, int ldc)
     {
+        if (rowEnd <= rowStart)
+        {
+            return;
+        }
+
         int pw = PanelWidth;
         int tr = TileRows;
+        int panels = (n + pw - 1) / pw;
+        int tiles = (rowEnd - rowStart + tr - 1) / tr;
         float* tmp = stackalloc float[tr * pw];
         for (int kb = 0; kb < k; kb += KBlock)
         {
             int kc = Math.Min(KBlock, k - kb);
             bool accumulate = kb > 0;
+            // Cache lines of one panel's K-block slice, prefetched for the next panel a share per row tile.
+            int sliceLines = kc * pw * sizeof(float) / 64;
+            int linesPerTile = (sliceLines + tiles - 1) / tiles;
             for (int p = panelStart; p < panelEnd; p++)
             {
                 float* b = packed + ((long)p * k + kb) * pw;
+                // A forward reads each weight once, so B comes from L3 or memory; fetching the next panel into L2
+                // while this one is in use made cold-weight GEMMs ~6% faster on one Xeon core (hardware
+                // prefetchers stop at 4 KiB pages). The next panel may belong to the next task: harmless.
+                byte* next = p + 1 < panels ? (byte*)(packed + ((long)(p + 1) * k + kb) * pw) : null;
+                int prefetched = 0;
                 int col0 = p * pw;
                 int cols = Math.Min(pw, n - col0);
                 float* panelBias = bias == null ? null : bias + col0;
                 for (int r = rowStart; r < rowEnd; r += tr)
                 {
+                    if (next != null && prefetched < sliceLines)
+                    {
+                        int until = Math.Min(sliceLines, prefetched + linesPerTile);
+                        PrefetchLines(next, prefetched, until);
+                        prefetched = until;
+                    }
+
                     int rows = Math.Min(tr, rowEnd - r);
                     float* ar = a + (long)r * lda + kb;
                     float* cr = c + (long)r * ldc + col0;
@@ -169,6 +192,18 @@ public abstract unsafe class ManagedGemm : GemmKernel
                         new Span<float>(tmp + i * pw, cols).CopyTo(new Span<float>(cr + (long)i * ldc, cols));
                     }
                 }
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchLines(byte* start, int from, int until)
+    {
+        if (Sse.IsSupported)
+        {
+            for (int line = from; line < until; line++)
+            {
+                Sse.Prefetch1(start + line * 64);
             }
         }
     }
@@ -254,10 +289,10 @@ public abstract unsafe class ManagedGemm : GemmKernel
 
             int panelStart = pg * PanelGroup;
             int panelEnd = Math.Min(w.Panels, panelStart + PanelGroup);
-            fixed (float* packed = w.Data)
+            fixed (float* data = w.Data)
             fixed (float* bias = w.Bias)
             {
-                Gemm!.Multiply(A, w.InFeatures, rowStart, rowEnd, packed, w.InFeatures, w.OutFeatures, panelStart, panelEnd, bias, C, w.OutFeatures);
+                Gemm!.Multiply(A, w.InFeatures, rowStart, rowEnd, data + w.Offset, w.InFeatures, w.OutFeatures, panelStart, panelEnd, bias, C, w.OutFeatures);
             }
         }
     }

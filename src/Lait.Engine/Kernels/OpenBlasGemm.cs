@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace Lait.Engine.Kernels;
 
@@ -56,11 +57,13 @@ public sealed unsafe class OpenBlasGemm : GemmKernel
                 return true;
             }
 
-            // OpenBLAS reads OPENBLAS_CORETYPE once, when it is loaded; these machines export Haswell,
-            // which halves its speed on Zen 5 (DESIGN.md §5). Clear it in the native environment first.
-            if (OperatingSystem.IsLinux() && Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE") is not null)
+            // OpenBLAS reads OPENBLAS_CORETYPE once, when it is loaded. Neither the machines' exported value
+            // (Haswell: half speed on Zen 5) nor OpenBLAS 0.3.21's own detection (it does not know newer Xeons
+            // and falls back to Prescott, a quarter of the speed) can be trusted, so name the kernel family from
+            // the CPU's features ourselves (DESIGN.md §5, bench/README.md).
+            if (OperatingSystem.IsLinux())
             {
-                NativeEnvironment.Unset("OPENBLAS_CORETYPE");
+                NativeEnvironment.Set("OPENBLAS_CORETYPE", CoreTypeForThisCpu());
             }
 
             if (!NativeLibrary.TryLoad(LibraryName, out s_library))
@@ -125,15 +128,33 @@ public sealed unsafe class OpenBlasGemm : GemmKernel
         }
     }
 
+    /// <summary>
+    /// The OpenBLAS kernel family for this CPU: SkylakeX (AVX-512 kernels) when AVX-512 F/BW/DQ/VL/CD are
+    /// present, Haswell (AVX2 + FMA) otherwise, or null to leave the choice to OpenBLAS.
+    /// </summary>
+    internal static string? CoreTypeForThisCpu()
+    {
+        if (Avx512F.IsSupported && Avx512BW.IsSupported && Avx512DQ.IsSupported && Avx512F.VL.IsSupported && Avx512CD.IsSupported)
+        {
+            return "SkylakeX";
+        }
+
+        return Avx2.IsSupported && Fma.IsSupported ? "Haswell" : null;
+    }
+
     private static class NativeEnvironment
     {
+        [DllImport("libc", EntryPoint = "setenv")]
+        private static extern int SetEnv([MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string value, int overwrite);
+
         [DllImport("libc", EntryPoint = "unsetenv")]
         private static extern int UnsetEnv([MarshalAs(UnmanagedType.LPUTF8Str)] string name);
 
-        public static void Unset(string name)
+        /// <summary>Sets (or, for null, removes) a variable in the native environment that a native library will read.</summary>
+        public static void Set(string name, string? value)
         {
-            _ = UnsetEnv(name);
-            Environment.SetEnvironmentVariable(name, null);
+            _ = value is null ? UnsetEnv(name) : SetEnv(name, value, 1);
+            Environment.SetEnvironmentVariable(name, value);
         }
     }
 }

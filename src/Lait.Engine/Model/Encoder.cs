@@ -19,12 +19,12 @@ internal sealed unsafe class Encoder : IDisposable
     private readonly AddNormJob _addNorm = new();
     private readonly ActivationJob _activation = new();
 
-    private float[] _hidden = [];
-    private float[] _qkv = [];
-    private float[] _ctx = [];
-    private float[] _tmp = [];
-    private float[] _ffn = [];
-    private float[] _embed = [];
+    private readonly AlignedBuffer _hidden = new();
+    private readonly AlignedBuffer _qkv = new();
+    private readonly AlignedBuffer _ctx = new();
+    private readonly AlignedBuffer _tmp = new();
+    private readonly AlignedBuffer _ffn = new();
+    private readonly AlignedBuffer _embed = new();
     private int[] _starts = [];
     private int[] _lengths = [];
 
@@ -47,14 +47,14 @@ internal sealed unsafe class Encoder : IDisposable
     public void Prepare(int rows, int sequences)
     {
         int h = _config.HiddenSize;
-        Grow(ref _hidden, rows * h);
-        Grow(ref _qkv, rows * 3 * h);
-        Grow(ref _ctx, rows * h);
-        Grow(ref _tmp, rows * h);
-        Grow(ref _ffn, rows * _config.IntermediateSize);
+        _hidden.EnsureCapacity(rows * h);
+        _qkv.EnsureCapacity(rows * 3 * h);
+        _ctx.EnsureCapacity(rows * h);
+        _tmp.EnsureCapacity(rows * h);
+        _ffn.EnsureCapacity(rows * _config.IntermediateSize);
         if (_embeddings.Project is not null)
         {
-            Grow(ref _embed, rows * _config.EmbeddingSize);
+            _embed.EnsureCapacity(rows * _config.EmbeddingSize);
         }
 
         if (_starts.Length < sequences)
@@ -77,7 +77,7 @@ internal sealed unsafe class Encoder : IDisposable
     public void Embed(ReadOnlySpan<int> ids, int typeId, int firstPosition, int row)
     {
         int e = _config.EmbeddingSize;
-        float[] target = _embeddings.Project is null ? _hidden : _embed;
+        AlignedBuffer target = _embeddings.Project is null ? _hidden : _embed;
         EmbeddingWeights w = _embeddings;
         for (int i = 0; i < ids.Length; i++)
         {
@@ -102,22 +102,18 @@ internal sealed unsafe class Encoder : IDisposable
             return;
         }
 
-        fixed (float* src = _embed)
-        fixed (float* dst = _hidden)
-        {
-            _gemm.Linear(src, rows, _embeddings.Project, dst, _pool);
-        }
+        _gemm.Linear(_embed.Pointer, rows, _embeddings.Project, _hidden.Pointer, _pool);
     }
 
     /// <summary>Runs layers [from, to) over the prepared rows and sequences, in place on the hidden buffer.</summary>
     public void RunLayers(int from, int to, int rows, int sequences)
     {
         int h = _config.HiddenSize;
-        fixed (float* hidden = _hidden)
-        fixed (float* qkv = _qkv)
-        fixed (float* ctx = _ctx)
-        fixed (float* tmp = _tmp)
-        fixed (float* ffn = _ffn)
+        float* hidden = _hidden.Pointer;
+        float* qkv = _qkv.Pointer;
+        float* ctx = _ctx.Pointer;
+        float* tmp = _tmp.Pointer;
+        float* ffn = _ffn.Pointer;
         {
             for (int l = from; l < to; l++)
             {
@@ -134,15 +130,6 @@ internal sealed unsafe class Encoder : IDisposable
                 _addNorm.Set(tmp, hidden, w.OutputNormGamma, w.OutputNormBeta, _config.LayerNormEps, h);
                 _addNorm.Run(rows, 8, _pool);
             }
-        }
-    }
-
-    private static void Grow(ref float[] buffer, int length)
-    {
-        if (buffer.Length < length)
-        {
-            // Pinned so raw pointers stay valid on worker threads.
-            buffer = GC.AllocateArray<float>(length, pinned: true);
         }
     }
 

@@ -11,7 +11,7 @@ namespace Lait.Bench.Engine;
 
 /// <summary>
 /// Engine vs PyTorch on the same random weights and inputs (bench/run-engine-bench.sh runs both sides).
-/// Usage: Lait.Bench.Engine BENCH_DIR [--iterations N] [--threads T] [--scenario TEXT] [--no-openblas] [--gemm-only] [--components]
+/// Usage: Lait.Bench.Engine BENCH_DIR [--iterations N] [--threads T] [--scenario TEXT] [--no-openblas | --openblas-only] [--gemm-only] [--components]
 /// </summary>
 public static class Program
 {
@@ -36,7 +36,7 @@ public static class Program
         Console.WriteLine($"# Engine benchmark  threads={threads}  measured FMA peak={PeakPerCore:F0} GFLOP/s per core ({peak:F0} for {threads})  OPENBLAS_CORETYPE={(Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE") ?? "(unset)")}");
         Console.WriteLine($"# {DateTime.UtcNow:u}  load average: {File.ReadAllText("/proc/loadavg").Trim()}  CPU: {CpuModel()}");
 
-        GemmMicroBench(threads, peak, withOpenBlas: !args.Contains("--no-openblas"));
+        GemmMicroBench(threads, peak, withOpenBlas: !args.Contains("--no-openblas"), withManaged: !args.Contains("--openblas-only"));
         if (args.Contains("--components"))
         {
             ComponentBench(threads);
@@ -52,7 +52,13 @@ public static class Program
         string torchFile = ArgString(args, "--torch", "torch_results.json");
         using JsonDocument torch = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, torchFile)));
         Console.WriteLine($"# torch results: {torchFile}");
-        var backends = new List<GemmBackend> { GemmBackend.Auto };
+        // --openblas-only / --no-openblas: separate processes, so that OpenBLAS's threads cannot disturb the managed runs.
+        var backends = new List<GemmBackend>();
+        if (!args.Contains("--openblas-only"))
+        {
+            backends.Add(GemmBackend.Auto);
+        }
+
         if (OpenBlasGemm.IsAvailable && !args.Contains("--no-openblas"))
         {
             backends.Add(GemmBackend.OpenBlas);
@@ -172,17 +178,18 @@ public static class Program
 
     private static double Median(Action run, int iterations) => Measure(run, iterations).WallMs;
 
-    private static unsafe void GemmMicroBench(int threads, double peak, bool withOpenBlas)
+    private static unsafe void GemmMicroBench(int threads, double peak, bool withOpenBlas, bool withManaged)
     {
         Console.WriteLine();
         Console.WriteLine($"| GEMM m x k -> n | backend | wall ms | GFLOP/s (wall) | % of {threads}-core peak (wall) | GFLOP per CPU-s | efficiency (CPU) |");
         Console.WriteLine("|---|---|---|---|---|---|---|");
         (int M, int K, int N)[] shapes = [(128, 384, 1152), (128, 384, 1536), (128, 1536, 384), (2048, 384, 1536), (256, 768, 3072), (256, 3072, 768)];
-        var backends = new List<GemmBackend> { GemmBackend.Avx512, GemmBackend.Avx2 };
+        var backends = withManaged ? new List<GemmBackend> { GemmBackend.Avx512, GemmBackend.Avx2 } : [];
         if (withOpenBlas && OpenBlasGemm.IsAvailable)
         {
             backends.Add(GemmBackend.OpenBlas);
             OpenBlasGemm.SetThreads(threads);
+            Console.WriteLine($"# OpenBLAS kernels: {OpenBlasGemm.CoreName ?? "(unknown)"}");
         }
 
         using var pool = new WorkerPool(threads);

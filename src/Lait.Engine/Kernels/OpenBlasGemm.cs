@@ -18,6 +18,7 @@ public sealed unsafe class OpenBlasGemm : GemmKernel
     private static nint s_library;
     private static delegate* unmanaged<int, int, int, int, int, int, float, float*, int, float*, int, float, float*, int, void> s_sgemm;
     private static delegate* unmanaged<int, void> s_setThreads;
+    private static delegate* unmanaged<sbyte*> s_coreName;
 
     private OpenBlasGemm()
     {
@@ -36,6 +37,9 @@ public sealed unsafe class OpenBlasGemm : GemmKernel
             s_setThreads(threads);
         }
     }
+
+    /// <summary>The kernel family OpenBLAS runs (openblas_get_corename, e.g. "SkylakeX"), or null when unavailable.</summary>
+    public static string? CoreName => TryLoad(out _) && s_coreName != null ? new string(s_coreName()) : null;
 
     internal static OpenBlasGemm Create()
     {
@@ -76,6 +80,11 @@ public sealed unsafe class OpenBlasGemm : GemmKernel
             {
                 error = $"{LibraryName} has no cblas_sgemm export.";
                 return false;
+            }
+
+            if (NativeLibrary.TryGetExport(s_library, "openblas_get_corename", out nint coreName))
+            {
+                s_coreName = (delegate* unmanaged<sbyte*>)coreName;
             }
 
             if (NativeLibrary.TryGetExport(s_library, "openblas_set_num_threads", out nint setThreads))

@@ -20,10 +20,13 @@ import os
 import sys
 import time
 
-os.environ.pop("OPENBLAS_CORETYPE", None)
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from lait.blas_env import configure_openblas  # noqa: E402
+
+configure_openblas()  # before torch loads OpenBLAS
 
 import torch  # noqa: E402
 

@@ -114,22 +114,20 @@ internal sealed unsafe class Encoder : IDisposable
         float* ctx = _ctx.Pointer;
         float* tmp = _tmp.Pointer;
         float* ffn = _ffn.Pointer;
+        for (int l = from; l < to; l++)
         {
-            for (int l = from; l < to; l++)
-            {
-                LayerWeights w = _layers[l];
-                _gemm.Linear(hidden, rows, w.Qkv, qkv, _pool);
-                _attention.Run(qkv, ctx, _starts, _lengths, sequences, _pool);
-                _gemm.Linear(ctx, rows, w.AttentionOut, tmp, _pool);
-                _addNorm.Set(tmp, hidden, w.AttentionNormGamma, w.AttentionNormBeta, _config.LayerNormEps, h);
-                _addNorm.Run(rows, 8, _pool);
-                _gemm.Linear(hidden, rows, w.Up, ffn, _pool);
-                _activation.Set(ffn, _config.IntermediateSize, _config.HiddenActivation);
-                _activation.Run(rows, 8, _pool);
-                _gemm.Linear(ffn, rows, w.Down, tmp, _pool);
-                _addNorm.Set(tmp, hidden, w.OutputNormGamma, w.OutputNormBeta, _config.LayerNormEps, h);
-                _addNorm.Run(rows, 8, _pool);
-            }
+            LayerWeights w = _layers[l];
+            _gemm.Linear(hidden, rows, w.Qkv, qkv, _pool);
+            _attention.Run(qkv, ctx, _starts, _lengths, sequences, _pool);
+            _gemm.Linear(ctx, rows, w.AttentionOut, tmp, _pool);
+            _addNorm.Set(tmp, hidden, w.AttentionNormGamma, w.AttentionNormBeta, _config.LayerNormEps, h);
+            _addNorm.Run(rows, 8, _pool);
+            _gemm.Linear(hidden, rows, w.Up, ffn, _pool);
+            _activation.Set(ffn, _config.IntermediateSize, _config.HiddenActivation);
+            _activation.Run(rows, 8, _pool);
+            _gemm.Linear(ffn, rows, w.Down, tmp, _pool);
+            _addNorm.Set(tmp, hidden, w.OutputNormGamma, w.OutputNormBeta, _config.LayerNormEps, h);
+            _addNorm.Run(rows, 8, _pool);
         }
     }
 

@@ -30,13 +30,16 @@ public static class Program
         int iterations = ArgInt(args, "--iterations", 15);
         int threads = ArgInt(args, "--threads", 2);
         string scenarioFilter = ArgString(args, "--scenario", "");
+        // --openblas-only / --no-openblas: separate processes, so that OpenBLAS's threads cannot disturb the managed runs.
+        bool withManaged = !args.Contains("--openblas-only");
+        bool withOpenBlas = !args.Contains("--no-openblas") && OpenBlasGemm.IsAvailable;
         CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
         PeakPerCore = FmaPeak.MeasurePerCore(threads);
         double peak = PeakPerCore * threads;
         Console.WriteLine($"# Engine benchmark  threads={threads}  measured FMA peak={PeakPerCore:F0} GFLOP/s per core ({peak:F0} for {threads})  OPENBLAS_CORETYPE={(Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE") ?? "(unset)")}");
         Console.WriteLine($"# {DateTime.UtcNow:u}  load average: {File.ReadAllText("/proc/loadavg").Trim()}  CPU: {CpuModel()}");
 
-        GemmMicroBench(threads, peak, withOpenBlas: !args.Contains("--no-openblas"), withManaged: !args.Contains("--openblas-only"));
+        GemmMicroBench(threads, peak, withOpenBlas, withManaged);
         if (args.Contains("--components"))
         {
             ComponentBench(threads);
@@ -52,14 +55,13 @@ public static class Program
         string torchFile = ArgString(args, "--torch", "torch_results.json");
         using JsonDocument torch = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, torchFile)));
         Console.WriteLine($"# torch results: {torchFile}");
-        // --openblas-only / --no-openblas: separate processes, so that OpenBLAS's threads cannot disturb the managed runs.
         var backends = new List<GemmBackend>();
-        if (!args.Contains("--openblas-only"))
+        if (withManaged)
         {
             backends.Add(GemmBackend.Auto);
         }
 
-        if (OpenBlasGemm.IsAvailable && !args.Contains("--no-openblas"))
+        if (withOpenBlas)
         {
             backends.Add(GemmBackend.OpenBlas);
         }
@@ -185,7 +187,7 @@ public static class Program
         Console.WriteLine("|---|---|---|---|---|---|---|");
         (int M, int K, int N)[] shapes = [(128, 384, 1152), (128, 384, 1536), (128, 1536, 384), (2048, 384, 1536), (256, 768, 3072), (256, 3072, 768)];
         var backends = withManaged ? new List<GemmBackend> { GemmBackend.Avx512, GemmBackend.Avx2 } : [];
-        if (withOpenBlas && OpenBlasGemm.IsAvailable)
+        if (withOpenBlas)
         {
             backends.Add(GemmBackend.OpenBlas);
             OpenBlasGemm.SetThreads(threads);

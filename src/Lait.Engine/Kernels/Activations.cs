@@ -58,7 +58,7 @@ public static class Activations
     }
 
     /// <summary>The same polynomial in float, for the GELU kernels: 16 lanes a vector instead of 8.</summary>
-    private static readonly float[] ErfPolyF = ToFloat(ErfPoly);
+    private static readonly float[] ErfPolyF = Array.ConvertAll(ErfPoly, c => (float)c);
 
     /// <summary>
     /// erf(x) evaluated in float exactly as the vector GELU does (Horner with fused multiply-adds, so a
@@ -225,17 +225,6 @@ public static class Activations
         acc = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(u, Vector256.Create(4f)), Vector256.Create(1f), acc);
         Vector256<float> signed = Vector256.ConditionalSelect(Vector256.Create(-0f), x, acc);
         return x * 0.5f * (Vector256.Create(1f) + signed);
-    }
-
-    private static float[] ToFloat(double[] values)
-    {
-        var result = new float[values.Length];
-        for (int i = 0; i < values.Length; i++)
-        {
-            result[i] = (float)values[i];
-        }
-
-        return result;
     }
 
     /// <summary>The tanh approximation (gelu_new / gelu_pytorch_tanh).</summary>

@@ -21,7 +21,7 @@ internal static unsafe class AlignedArray
     }
 
     /// <summary>Floats to skip from the start of a pinned array to reach a 64-byte boundary.</summary>
-    public static int OffsetOf(float[] pinned)
+    private static int OffsetOf(float[] pinned)
     {
         fixed (float* p = pinned)
         {

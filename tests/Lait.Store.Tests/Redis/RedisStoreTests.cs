@@ -61,7 +61,10 @@ public class RedisStoreTests
         var id = (await store.PutAsync(TestStates.State(4, 4, 16))).Id;
         await store.PutNameAsync("docs", "x", id);
         using var connection = await ConnectionMultiplexer.ConnectAsync(server.Configuration + ",allowAdmin=true");
-        var keys = connection.GetServer(server.Configuration).Keys(pattern: "*").Select(k => (string)k!).Order().ToArray();
+        // KEYS through ExecuteAsync: the client's synchronous SCAN (IServer.Keys) blocks a thread-pool
+        // thread and timed out on a busy 2-core machine with the reply already in its buffer.
+        var reply = (RedisResult[])(await connection.GetDatabase().ExecuteAsync("KEYS", "*"))!;
+        var keys = reply.Select(k => (string)k!).Order().ToArray();
         Assert.Equal(new[] { $"lait:ns:{{docs}}:ids", $"lait:ns:{{docs}}:order", $"lait:{{{id}}}:state" }.Order().ToArray(), keys);
     }
 
@@ -89,8 +92,8 @@ public class RedisStoreTests
         using (var admin = await ConnectionMultiplexer.ConnectAsync(server.Configuration + ",allowAdmin=true"))
         {
             var s = admin.GetServer(server.Configuration);
-            s.ConfigSet("maxmemory-policy", "noeviction");
-            s.ConfigSet("maxmemory", "3mb");
+            await s.ConfigSetAsync("maxmemory-policy", "noeviction");
+            await s.ConfigSetAsync("maxmemory", "3mb");
         }
         await using var store = await RedisSegmentStore.ConnectAsync(RedisContractTests.Options(server.Configuration, "oom"));
         var first = TestStates.State(6, 32, 384);

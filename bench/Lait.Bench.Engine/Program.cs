@@ -106,7 +106,7 @@ public static class Program
                     string[] torchKeys = ["full", "tower", "joint"];
                     for (int k = 0; k < parts.Length; k++)
                     {
-                        var (ms, cpuMs) = Measure(parts[k].Run, iters);
+                        var (ms, cpuMs) = MeasureWarm(parts[k].Run, iters);
                         double t1 = TorchMs(torch, scenario.Name, 1, torchKeys[k], "median_ms");
                         double t2 = TorchMs(torch, scenario.Name, 2, torchKeys[k], "median_ms");
                         bool oneBest = !(t2 < t1);

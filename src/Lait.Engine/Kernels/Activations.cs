@@ -128,18 +128,11 @@ public static class Activations
         ref float start = ref values.Length == 0 ? ref Unsafe.NullRef<float>() : ref values[0];
         if (Vector512.IsHardwareAccelerated)
         {
-            // Four independent Horner chains a step keep both FMA units busy (the chain is latency-bound).
-            for (; i + 64 <= values.Length; i += 64)
+            // Eight independent Horner chains a step: FMA latency 4 x 2 FMA units = 8 in flight keeps both units
+            // busy (four chains in a helper taking refs measured half as fast: the JIT kept t on the stack).
+            for (; i + 128 <= values.Length; i += 128)
             {
-                Vector512<float> a = Vector512.LoadUnsafe(ref start, (nuint)i);
-                Vector512<float> b = Vector512.LoadUnsafe(ref start, (nuint)(i + 16));
-                Vector512<float> c = Vector512.LoadUnsafe(ref start, (nuint)(i + 32));
-                Vector512<float> d = Vector512.LoadUnsafe(ref start, (nuint)(i + 48));
-                Gelu4(ref a, ref b, ref c, ref d);
-                a.StoreUnsafe(ref start, (nuint)i);
-                b.StoreUnsafe(ref start, (nuint)(i + 16));
-                c.StoreUnsafe(ref start, (nuint)(i + 32));
-                d.StoreUnsafe(ref start, (nuint)(i + 48));
+                Gelu8(ref Unsafe.Add(ref start, i));
             }
 
             for (; i + 16 <= values.Length; i += 16)
@@ -162,28 +155,99 @@ public static class Activations
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Gelu4(ref Vector512<float> x0, ref Vector512<float> x1, ref Vector512<float> x2, ref Vector512<float> x3)
+    private static void Gelu8(ref float x)
     {
-        Vector512<float> four = Vector512.Create(4f);
-        Vector512<float> one = Vector512.Create(1f);
-        Vector512<float> u0 = Vector512.Min(Vector512.Abs(x0) * InvSqrt2F, four), u1 = Vector512.Min(Vector512.Abs(x1) * InvSqrt2F, four);
-        Vector512<float> u2 = Vector512.Min(Vector512.Abs(x2) * InvSqrt2F, four), u3 = Vector512.Min(Vector512.Abs(x3) * InvSqrt2F, four);
-        Vector512<float> t0 = u0 * 0.5f - one, t1 = u1 * 0.5f - one, t2 = u2 * 0.5f - one, t3 = u3 * 0.5f - one;
+        Vector512<float> t0 = ErfArgument(Vector512.LoadUnsafe(ref x, 0)), t1 = ErfArgument(Vector512.LoadUnsafe(ref x, 16));
+        Vector512<float> t2 = ErfArgument(Vector512.LoadUnsafe(ref x, 32)), t3 = ErfArgument(Vector512.LoadUnsafe(ref x, 48));
+        Vector512<float> t4 = ErfArgument(Vector512.LoadUnsafe(ref x, 64)), t5 = ErfArgument(Vector512.LoadUnsafe(ref x, 80));
+        Vector512<float> t6 = ErfArgument(Vector512.LoadUnsafe(ref x, 96)), t7 = ErfArgument(Vector512.LoadUnsafe(ref x, 112));
+        // Unrolled by hand: with a loop over the coefficients the JIT kept t0..t7 on the stack and reloaded
+        // them every step (GELU 0.13 vs 0.077 ms per 128 x 1536 on one core). 18 steps = ErfPolyF.Length - 1.
         float[] p = ErfPolyF;
-        Vector512<float> a0 = Vector512.Create(p[^1]), a1 = a0, a2 = a0, a3 = a0;
-        for (int k = p.Length - 2; k >= 0; k--)
-        {
-            Vector512<float> c = Vector512.Create(p[k]);
-            a0 = Vector512.FusedMultiplyAdd(a0, t0, c);
-            a1 = Vector512.FusedMultiplyAdd(a1, t1, c);
-            a2 = Vector512.FusedMultiplyAdd(a2, t2, c);
-            a3 = Vector512.FusedMultiplyAdd(a3, t3, c);
-        }
+        Vector512<float> a0 = Vector512.Create(p[18]), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        Vector512<float> c;
+        c = Vector512.Create(p[17]);
+        a0 = Fma(a0, t0, c); a1 = Fma(a1, t1, c); a2 = Fma(a2, t2, c); a3 = Fma(a3, t3, c);
+        a4 = Fma(a4, t4, c); a5 = Fma(a5, t5, c); a6 = Fma(a6, t6, c); a7 = Fma(a7, t7, c);
+        c = Vector512.Create(p[16]);
+        a0 = Fma(a0, t0, c); a1 = Fma(a1, t1, c); a2 = Fma(a2, t2, c); a3 = Fma(a3, t3, c);
+        a4 = Fma(a4, t4, c); a5 = Fma(a5, t5, c); a6 = Fma(a6, t6, c); a7 = Fma(a7, t7, c);
+        c = Vector512.Create(p[15]);
+        a0 = Fma(a0, t0, c); a1 = Fma(a1, t1, c); a2 = Fma(a2, t2, c); a3 = Fma(a3, t3, c);
+        a4 = Fma(a4, t4, c); a5 = Fma(a5, t5, c); a6 = Fma(a6, t6, c); a7 = Fma(a7, t7, c);
+        c = Vector512.Create(p[14]);
+        a0 = Fma(a0, t0, c); a1 = Fma(a1, t1, c); a2 = Fma(a2, t2, c); a3 = Fma(a3, t3, c);
+        a4 = Fma(a4, t4, c); a5 = Fma(a5, t5, c); a6 = Fma(a6, t6, c); a7 = Fma(a7, t7, c);
+        c = Vector512.Create(p[13]);
+        a0 = Fma(a0, t0, c); a1 = Fma(a1, t1, c); a2 = Fma(a2, t2, c); a3 = Fma(a3, t3, c);
+        a4 = Fma(a4, t4, c); a5 = Fma(a5, t5, c); a6 = Fma(a6, t6, c); a7 = Fma(a7, t7, c);
+        c = Vector512.Create(p[12]);
+        a0 = Fma(a0, t0, c); a1 = Fma(a1, t1, c); a2 = Fma(a2, t2, c); a3 = Fma(a3, t3, c);
+        a4 = Fma(a4, t4, c); a5 = Fma(a5, t5, c); a6 = Fma(a6, t6, c); a7 = Fma(a7, t7, c);
+        c = Vector512.Create(p[11]);
+        a0 = Fma(a0, t0, c); a1 = Fma(a1, t1, c); a2 = Fma(a2, t2, c); a3 = Fma(a3, t3, c);
+        a4 = Fma(a4, t4, c); a5 = Fma(a5, t5, c); a6 = Fma(a6, t6, c); a7 = Fma(a7, t7, c);
+        c = Vector512.Create(p[10]);
+        a0 = Fma(a0, t0, c); a1 = Fma(a1, t1, c); a2 = Fma(a2, t2, c); a3 = Fma(a3, t3, c);
+        a4 = Fma(a4, t4, c); a5 = Fma(a5, t5, c); a6 = Fma(a6, t6, c); a7 = Fma(a7, t7, c);
+        c = Vector512.Create(p[9]);
+        a0 = Fma(a0, t0, c); a1 = Fma(a1, t1, c); a2 = Fma(a2, t2, c); a3 = Fma(a3, t3, c);
+        a4 = Fma(a4, t4, c); a5 = Fma(a5, t5, c); a6 = Fma(a6, t6, c); a7 = Fma(a7, t7, c);
+        c = Vector512.Create(p[8]);
+        a0 = Fma(a0, t0, c); a1 = Fma(a1, t1, c); a2 = Fma(a2, t2, c); a3 = Fma(a3, t3, c);
+        a4 = Fma(a4, t4, c); a5 = Fma(a5, t5, c); a6 = Fma(a6, t6, c); a7 = Fma(a7, t7, c);
+        c = Vector512.Create(p[7]);
+        a0 = Fma(a0, t0, c); a1 = Fma(a1, t1, c); a2 = Fma(a2, t2, c); a3 = Fma(a3, t3, c);
+        a4 = Fma(a4, t4, c); a5 = Fma(a5, t5, c); a6 = Fma(a6, t6, c); a7 = Fma(a7, t7, c);
+        c = Vector512.Create(p[6]);
+        a0 = Fma(a0, t0, c); a1 = Fma(a1, t1, c); a2 = Fma(a2, t2, c); a3 = Fma(a3, t3, c);
+        a4 = Fma(a4, t4, c); a5 = Fma(a5, t5, c); a6 = Fma(a6, t6, c); a7 = Fma(a7, t7, c);
+        c = Vector512.Create(p[5]);
+        a0 = Fma(a0, t0, c); a1 = Fma(a1, t1, c); a2 = Fma(a2, t2, c); a3 = Fma(a3, t3, c);
+        a4 = Fma(a4, t4, c); a5 = Fma(a5, t5, c); a6 = Fma(a6, t6, c); a7 = Fma(a7, t7, c);
+        c = Vector512.Create(p[4]);
+        a0 = Fma(a0, t0, c); a1 = Fma(a1, t1, c); a2 = Fma(a2, t2, c); a3 = Fma(a3, t3, c);
+        a4 = Fma(a4, t4, c); a5 = Fma(a5, t5, c); a6 = Fma(a6, t6, c); a7 = Fma(a7, t7, c);
+        c = Vector512.Create(p[3]);
+        a0 = Fma(a0, t0, c); a1 = Fma(a1, t1, c); a2 = Fma(a2, t2, c); a3 = Fma(a3, t3, c);
+        a4 = Fma(a4, t4, c); a5 = Fma(a5, t5, c); a6 = Fma(a6, t6, c); a7 = Fma(a7, t7, c);
+        c = Vector512.Create(p[2]);
+        a0 = Fma(a0, t0, c); a1 = Fma(a1, t1, c); a2 = Fma(a2, t2, c); a3 = Fma(a3, t3, c);
+        a4 = Fma(a4, t4, c); a5 = Fma(a5, t5, c); a6 = Fma(a6, t6, c); a7 = Fma(a7, t7, c);
+        c = Vector512.Create(p[1]);
+        a0 = Fma(a0, t0, c); a1 = Fma(a1, t1, c); a2 = Fma(a2, t2, c); a3 = Fma(a3, t3, c);
+        a4 = Fma(a4, t4, c); a5 = Fma(a5, t5, c); a6 = Fma(a6, t6, c); a7 = Fma(a7, t7, c);
+        c = Vector512.Create(p[0]);
+        a0 = Fma(a0, t0, c); a1 = Fma(a1, t1, c); a2 = Fma(a2, t2, c); a3 = Fma(a3, t3, c);
+        a4 = Fma(a4, t4, c); a5 = Fma(a5, t5, c); a6 = Fma(a6, t6, c); a7 = Fma(a7, t7, c);
 
-        x0 = FinishGelu(x0, u0, a0);
-        x1 = FinishGelu(x1, u1, a1);
-        x2 = FinishGelu(x2, u2, a2);
-        x3 = FinishGelu(x3, u3, a3);
+        Finish(ref x, 0, a0);
+        Finish(ref x, 16, a1);
+        Finish(ref x, 32, a2);
+        Finish(ref x, 48, a3);
+        Finish(ref x, 64, a4);
+        Finish(ref x, 80, a5);
+        Finish(ref x, 96, a6);
+        Finish(ref x, 112, a7);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Fma(Vector512<float> a, Vector512<float> t, Vector512<float> c) => Vector512.FusedMultiplyAdd(a, t, c);
+
+    /// <summary>t = min(|x| / sqrt 2, 4) / 2 - 1, the polynomial's variable.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> ErfArgument(Vector512<float> x) => ErfInput(x) * 0.5f - Vector512.Create(1f);
+
+    /// <summary>u = min(|x| / sqrt 2, 4).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> ErfInput(Vector512<float> x) => Vector512.MinNative(Vector512.Abs(x) * InvSqrt2F, Vector512.Create(4f));
+
+    /// <summary>Replaces the 16 values at x + offset by their GELU, given the erf polynomial evaluated for them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Finish(ref float x, nuint offset, Vector512<float> erf)
+    {
+        Vector512<float> v = Vector512.LoadUnsafe(ref x, offset);
+        FinishGelu(v, ErfInput(v), erf).StoreUnsafe(ref x, offset);
     }
 
     /// <summary>Saturates erf exactly (so GELU of a large negative x is 0, not a tiny residue), gives it x's sign (erf is odd), then x/2 (1 + erf).</summary>
@@ -198,7 +262,7 @@ public static class Activations
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Gelu(Vector512<float> x)
     {
-        Vector512<float> u = Vector512.Min(Vector512.Abs(x) * InvSqrt2F, Vector512.Create(4f));
+        Vector512<float> u = ErfInput(x);
         Vector512<float> t = u * 0.5f - Vector512.Create(1f);
         float[] p = ErfPolyF;
         Vector512<float> acc = Vector512.Create(p[^1]);
@@ -213,7 +277,7 @@ public static class Activations
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Gelu(Vector256<float> x)
     {
-        Vector256<float> u = Vector256.Min(Vector256.Abs(x) * InvSqrt2F, Vector256.Create(4f));
+        Vector256<float> u = Vector256.MinNative(Vector256.Abs(x) * InvSqrt2F, Vector256.Create(4f));
         Vector256<float> t = u * 0.5f - Vector256.Create(1f);
         float[] p = ErfPolyF;
         Vector256<float> acc = Vector256.Create(p[^1]);

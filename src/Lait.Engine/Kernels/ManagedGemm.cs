@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
 namespace Lait.Engine.Kernels;
@@ -74,7 +75,29 @@ public abstract unsafe class ManagedGemm : GemmKernel
     public void PackTransposed(float* w, int ld, int k, int n, float* dst, int pw)
     {
         int panels = (n + pw - 1) / pw;
-        for (int p = 0; p < panels; p++)
+        int gatheredPanels = 0;
+        if (Avx2.IsSupported && pw % 8 == 0 && (long)(pw - 1) * ld <= int.MaxValue)
+        {
+            // Full panels by gathers: one instruction per 8 outputs, where the scalar loop below writes one
+            // float per step with a stride of pw (attention packs K this way for every head).
+            gatheredPanels = n / pw;
+            Vector256<int> index = Vector256.CreateSequence(0, ld);
+            for (int p = 0; p < gatheredPanels; p++)
+            {
+                float* panel = dst + (long)p * k * pw;
+                float* cols = w + (long)p * pw * ld;
+                for (int kk = 0; kk < k; kk++)
+                {
+                    float* d = panel + kk * pw;
+                    for (int j = 0; j < pw; j += 8)
+                    {
+                        Avx2.GatherVector256(cols + (long)j * ld + kk, index, 4).Store(d + j);
+                    }
+                }
+            }
+        }
+
+        for (int p = gatheredPanels; p < panels; p++)
         {
             float* panel = dst + (long)p * k * pw;
             for (int j = 0; j < pw; j++)

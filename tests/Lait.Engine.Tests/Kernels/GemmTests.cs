@@ -106,6 +106,32 @@ public class GemmTests : IDisposable
 
     [Theory]
     [MemberData(nameof(ManagedBackends))]
+    public unsafe void PackTransposed_WithARowStride_PutsEachColumnInItsPanelSlot_AndZeroPadsTheLastPanel(GemmBackend backend)
+    {
+        // Attention packs K_h (rows of stride 3H) this way; full panels go through gathers, the last one does not.
+        var gemm = (ManagedGemm)GemmKernel.Create(backend);
+        int pw = gemm.PanelWidth, k = 21, ld = 50, n = 2 * pw + 5;
+        float[] w = Reference.Random(n * ld, 8);
+        var packed = new float[gemm.PackedSize(k, n)];
+        Array.Fill(packed, float.NaN);
+        fixed (float* pw0 = w)
+        fixed (float* pp = packed)
+        {
+            gemm.PackTransposed(pw0, ld, k, n, pp, pw);
+        }
+
+        for (int col = 0; col < (n + pw - 1) / pw * pw; col++)
+        {
+            for (int kk = 0; kk < k; kk++)
+            {
+                float expected = col < n ? w[col * ld + kk] : 0f;
+                Assert.Equal(expected, packed[col / pw * k * pw + kk * pw + col % pw]);
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(ManagedBackends))]
     public unsafe void PreparedWeight_StartsOnACacheLine(GemmBackend backend)
     {
         // Misaligned packed panels made every 64-byte B load straddle two cache lines (~10% slower GEMM on a Xeon).

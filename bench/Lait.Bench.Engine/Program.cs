@@ -284,9 +284,9 @@ public static class Program
         float[] scores = GC.AllocateArray<float>(n * n, pinned: true);
         Report("softmax 12 heads x 128 rows of 128", MeasureWarm(() =>
         {
-            for (int r = 0; r < heads * n; r++)
+            for (int head = 0; head < heads; head++)
             {
-                Normalization.ScaledSoftmax(scores.AsSpan((r % n) * n, n), 0.17f, n);
+                Normalization.ScaledSoftmaxRows(scores, n, n, 0.17f);
             }
         }, 200));
         var managed = GemmKernel.BestManaged(GemmBackend.Auto);

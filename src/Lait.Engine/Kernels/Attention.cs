@@ -107,10 +107,7 @@ public sealed unsafe class Attention : IParallelWork
         // K_h as the "weight" [n x d]: scores[n x n] = Q_h K_h^T.
         _gemm.PackTransposed(k, ld, _headDim, n, packedK, _gemm.PanelWidth);
         _gemm.Multiply(q, ld, 0, n, packedK, _headDim, n, 0, panelsK, null, scores, n);
-        for (int i = 0; i < n; i++)
-        {
-            Normalization.ScaledSoftmax(new Span<float>(scores + (long)i * n, n), _scale, n);
-        }
+        Normalization.ScaledSoftmaxRows(new Span<float>(scores, n * n), n, n, _scale);
 
         // ctx_h[n x d] = P V_h.
         _gemm.Pack(v, ld, n, _headDim, packedV);

@@ -129,6 +129,44 @@ public static class Normalization
         row[valid..].Clear();
     }
 
+    /// <summary>
+    /// <see cref="ScaledSoftmax"/> of each of <paramref name="rows"/> full rows of <paramref name="n"/> values,
+    /// stored one after the other (attention's scores).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ScaledSoftmaxRows(Span<float> scores, int rows, int n, float scale)
+    {
+        if (n < 1 || (long)rows * n > scores.Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(n), n, $"Softmax of {rows} rows of {n} needs n >= 1 and that many scores.");
+        }
+
+        int r = 0;
+        if (Vector512.IsHardwareAccelerated && n >= 16)
+        {
+            // Four rows a step, each pass over all four before the next: a row alone is a chain of
+            // dependent passes (max -> exp and sum -> scale) with a horizontal reduction between each, and
+            // the core sat waiting on those reductions (softmax of 128 x 128: 7.5 -> 6.5 us).
+            for (; r + 4 <= rows; r += 4)
+            {
+                Span<float> a = scores.Slice(r * n, n), b = scores.Slice((r + 1) * n, n);
+                Span<float> c = scores.Slice((r + 2) * n, n), d = scores.Slice((r + 3) * n, n);
+                float ma = Max512(a), mb = Max512(b), mc = Max512(c), md = Max512(d);
+                float sa = ExpAndSum512(a, scale, -ma * scale), sb = ExpAndSum512(b, scale, -mb * scale);
+                float sc = ExpAndSum512(c, scale, -mc * scale), sd = ExpAndSum512(d, scale, -md * scale);
+                Scale512(a, 1f / sa);
+                Scale512(b, 1f / sb);
+                Scale512(c, 1f / sc);
+                Scale512(d, 1f / sd);
+            }
+        }
+
+        for (; r < rows; r++)
+        {
+            ScaledSoftmax(scores.Slice(r * n, n), scale, n);
+        }
+    }
+
     /// <summary>Row maximum; the last (possibly overlapping) vector covers the tail. Needs row.Length >= 16.</summary>
     /// <remarks>
     /// MaxNative (one vmaxps) rather than Max: the latter implements IEEE maximum (NaN and -0 rules) as

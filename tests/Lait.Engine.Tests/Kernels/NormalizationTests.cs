@@ -60,6 +60,30 @@ public class NormalizationTests
         Assert.All(row[valid..], v => Assert.Equal(0f, v));
     }
 
+    [Theory]
+    [InlineData(7, 37)] // one block of four rows, three rows alone; vector path with a tail
+    [InlineData(5, 5)] // rows too short for the vector path
+    public void ScaledSoftmaxRows_MatchesReferenceOnEveryRow(int rows, int n)
+    {
+        float[] scores = Reference.Random(rows * n, 12, 20f);
+        float[] original = (float[])scores.Clone();
+        const float scale = 0.17f;
+        Normalization.ScaledSoftmaxRows(scores, rows, n, scale);
+        var expected = new double[rows * n];
+        for (int r = 0; r < rows; r++)
+        {
+            var row = original.AsSpan(r * n, n).ToArray();
+            double max = row.Max();
+            double sum = row.Sum(v => Math.Exp(scale * (v - max)));
+            for (int i = 0; i < n; i++)
+            {
+                expected[r * n + i] = Math.Exp(scale * (row[i] - max)) / sum;
+            }
+        }
+
+        Reference.AssertClose(expected, scores, 1e-6, "softmax rows");
+    }
+
     [Fact]
     public void ScaledSoftmax_WithHugeSpread_UnderflowsToZeroWithoutNaN()
     {

@@ -12,9 +12,12 @@ public interface IParallelWork
 
 /// <summary>
 /// Persistent workers (the caller is worker 0) so that kernels split work over the cores without
-/// Parallel.For's per-call allocations and thread-pool hops. Parts are claimed dynamically, so a worker
-/// that the OS has descheduled (a shared machine) costs nothing: the others take its parts and the
-/// caller waits only for parts, never for a particular thread. Workers spin briefly after a job because
+/// Parallel.For's per-call allocations and thread-pool hops. Each worker owns a contiguous share of the
+/// parts and runs it first, so the same rows land on the same core kernel after kernel (6x384 forward at
+/// batch 1 on two cores ~3% faster than claiming from one shared counter); parts are still claimed
+/// dynamically, so a worker that the OS has descheduled (a shared machine) costs nothing: the others
+/// take its parts from the back of its share, and the caller waits only for parts, never for a
+/// particular thread. Workers spin briefly after a job because
 /// the next kernel of a forward pass usually follows within microseconds, then block.
 /// One job at a time: concurrent callers are serialised.
 /// </summary>
@@ -27,12 +30,18 @@ public sealed class WorkerPool : IDisposable
     private readonly object _runLock = new();
     private volatile bool _disposed;
 
-    // (generation << 32) | next unclaimed part. A claim is a CAS on the whole word, so a worker can only
-    // claim a part of the generation whose fields it read; the caller publishes a job only after every
-    // part of the previous one has finished, so those fields are stable while any claim is running.
-    private long _state;
+    // Job number; a worker runs Drain once for each new value. Parts are claimed from _ranges, not here.
+    private long _generation;
+
+    // Worker w's share of the parts, (end << 32) | next, one cache line each. Worker w claims from the
+    // front of its own range first, so part i runs on the same worker job after job (kernels split their
+    // rows the same way, so a worker finds its rows of the previous kernel's output in its own cache);
+    // when its range is empty it takes parts from the back of the others'. Every claim is a CAS on the
+    // whole word, so a claim can only succeed on the word as it is: a worker still draining an old job
+    // either finds the ranges empty or claims a genuine part of the new one, and it reads the job's
+    // fields (written before the ranges) only after claiming.
+    private readonly PaddedLong[] _ranges;
     private IParallelWork? _work;
-    private int _parts;
     private int _pending;
     private Exception? _error;
 
@@ -44,6 +53,7 @@ public sealed class WorkerPool : IDisposable
         }
 
         WorkerCount = workerCount;
+        _ranges = new PaddedLong[workerCount];
         _threads = new Thread[workerCount - 1];
         _wake = new SemaphoreSlim[workerCount - 1];
         for (int i = 0; i < _threads.Length; i++)
@@ -79,11 +89,17 @@ public sealed class WorkerPool : IDisposable
         lock (_runLock)
         {
             _work = work;
-            _parts = parts;
             _error = null;
             Volatile.Write(ref _pending, parts);
-            long generation = (Volatile.Read(ref _state) >> 32) + 1;
-            Volatile.Write(ref _state, generation << 32); // publishes the fields above
+            for (int w = 0; w < WorkerCount; w++)
+            {
+                long start = (long)parts * w / WorkerCount;
+                long end = (long)parts * (w + 1) / WorkerCount;
+                Volatile.Write(ref _ranges[w].Value, (end << 32) | start); // after the fields above
+            }
+
+            long generation = Volatile.Read(ref _generation) + 1;
+            Volatile.Write(ref _generation, generation);
 
             for (int i = 0; i < _wake.Length; i++)
             {
@@ -93,7 +109,7 @@ public sealed class WorkerPool : IDisposable
                 }
             }
 
-            Drain(0, generation);
+            Drain(0);
             var spin = new SpinWait();
             while (Volatile.Read(ref _pending) != 0)
             {
@@ -108,32 +124,13 @@ public sealed class WorkerPool : IDisposable
         }
     }
 
-    private void Drain(int worker, long generation)
+    private void Drain(int worker)
     {
-        while (true)
+        while (TryClaim(worker, out int part))
         {
-            long state = Volatile.Read(ref _state);
-            if (state >> 32 != generation)
-            {
-                return;
-            }
-
-            IParallelWork? work = _work;
-            int parts = _parts;
-            int part = (int)state;
-            if (work is null || part >= parts)
-            {
-                return;
-            }
-
-            if (Interlocked.CompareExchange(ref _state, state + 1, state) != state)
-            {
-                continue;
-            }
-
             try
             {
-                work.Execute(part, worker);
+                Volatile.Read(ref _work)!.Execute(part, worker);
             }
             catch (Exception e)
             {
@@ -146,6 +143,36 @@ public sealed class WorkerPool : IDisposable
         }
     }
 
+    /// <summary>Next part of this worker's own range, else the last unclaimed part of another's.</summary>
+    private bool TryClaim(int worker, out int part)
+    {
+        for (int i = 0; i < WorkerCount; i++)
+        {
+            int r = (worker + i) % WorkerCount;
+            bool own = i == 0;
+            while (true)
+            {
+                long word = Volatile.Read(ref _ranges[r].Value);
+                int next = (int)word;
+                int end = (int)(word >> 32);
+                if (next >= end)
+                {
+                    break;
+                }
+
+                long claimed = own ? word + 1 : word - (1L << 32);
+                if (Interlocked.CompareExchange(ref _ranges[r].Value, claimed, word) == word)
+                {
+                    part = own ? next : end - 1;
+                    return true;
+                }
+            }
+        }
+
+        part = -1;
+        return false;
+    }
+
     private void WorkerLoop(int worker)
     {
         long seen = 0;
@@ -154,12 +181,12 @@ public sealed class WorkerPool : IDisposable
         {
             // Spin first: back-to-back kernels arrive within microseconds; blocking would add a wake-up latency each time.
             long deadline = Stopwatch.GetTimestamp() + SpinTicks;
-            while (Volatile.Read(ref _state) >> 32 == seen && !_disposed && Stopwatch.GetTimestamp() < deadline)
+            while (Volatile.Read(ref _generation) == seen && !_disposed && Stopwatch.GetTimestamp() < deadline)
             {
                 Thread.SpinWait(20);
             }
 
-            while (Volatile.Read(ref _state) >> 32 == seen && !_disposed)
+            while (Volatile.Read(ref _generation) == seen && !_disposed)
             {
                 wake.Wait(); // a release left over from a job caught while spinning just loops here once
             }
@@ -169,8 +196,8 @@ public sealed class WorkerPool : IDisposable
                 return;
             }
 
-            seen = Volatile.Read(ref _state) >> 32;
-            Drain(worker, seen);
+            seen = Volatile.Read(ref _generation);
+            Drain(worker);
         }
     }
 
@@ -196,5 +223,13 @@ public sealed class WorkerPool : IDisposable
         {
             s.Dispose();
         }
+    }
+
+    /// <summary>A long alone on its cache line, so that two workers' claim counters never share one.</summary>
+    [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Explicit, Size = 128)]
+    private struct PaddedLong
+    {
+        [System.Runtime.InteropServices.FieldOffset(64)]
+        public long Value;
     }
 }

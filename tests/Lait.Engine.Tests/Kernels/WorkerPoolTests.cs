@@ -49,6 +49,35 @@ public class WorkerPoolTests
         }
     }
 
+    private sealed class StallingSecondWorker(int parts) : IParallelWork
+    {
+        private int _stalled;
+
+        public int[] RunsOnWorker { get; } = new int[2];
+        public int[] Hits { get; } = new int[parts];
+
+        public void Execute(int part, int worker)
+        {
+            Interlocked.Increment(ref Hits[part]);
+            Interlocked.Increment(ref RunsOnWorker[worker]);
+            if (worker == 1 && Interlocked.Exchange(ref _stalled, 1) == 0)
+            {
+                Thread.Sleep(300); // as if the OS had descheduled the worker mid-job
+            }
+        }
+    }
+
+    [Fact]
+    public void AStalledWorker_HasTheRestOfItsShareTakenByTheOthers()
+    {
+        using var pool = new WorkerPool(2);
+        var work = new StallingSecondWorker(8);
+        pool.Run(work, 8);
+        Assert.All(work.Hits, h => Assert.Equal(1, h));
+        // Worker 1 runs at most the one part it stalled on; the caller takes the rest of its share.
+        Assert.True(work.RunsOnWorker[0] >= 7, $"caller ran {work.RunsOnWorker[0]} of 8 parts");
+    }
+
     [Fact]
     public void AFailingPart_SurfacesToTheCaller_AndThePoolKeepsWorking()
     {

@@ -278,7 +278,7 @@ public static class Program
         {
             float* q = pq;
             float* c = pc;
-            Report("attention 1 x 128, 12 heads", MeasureWarm(() => attention.Run(q, c, starts, lengths, 1, pool), 200));
+            Report("attention 1 x 128, 12 heads", MeasureWarm(() => attention.Run(q, c, starts, lengths, 1, pool, headMajor: true), 200));
         }
 
         float[] scores = GC.AllocateArray<float>(n * n, pinned: true);
@@ -302,16 +302,17 @@ public static class Program
             {
                 for (int hh = 0; hh < heads; hh++)
                 {
-                    managed.PackTransposed(q + h + hh * 32, 3 * h, 32, n, pk, managed.PanelWidth);
-                    managed.Pack(q + 2 * h + hh * 32, 3 * h, n, 32, pk);
+                    // Head hh's Q, K, V are 32 values each at hh * 96 in every row (the engine's QKV layout).
+                    managed.PackTransposed(q + hh * 96 + 32, 3 * h, 32, n, pk, managed.PanelWidth);
+                    managed.Pack(q + hh * 96 + 64, 3 * h, n, 32, pk);
                 }
             }, 200));
             Report("QK^T + PV matmuls, 12 heads", MeasureWarm(() =>
             {
                 for (int hh = 0; hh < heads; hh++)
                 {
-                    managed.Multiply(q + hh * 32, 3 * h, 0, n, pk, 32, n, 0, n / 32, null, sc, n);
-                    managed.Multiply(sc, n, 0, n, pk, n, 32, 0, 1, null, q + hh * 32, 3 * h);
+                    managed.Multiply(q + hh * 96, 3 * h, 0, n, pk, 32, n, 0, n / 32, null, sc, n);
+                    managed.Multiply(sc, n, 0, n, pk, n, 32, 0, 1, null, q + hh * 96, 3 * h);
                 }
             }, 200));
         }

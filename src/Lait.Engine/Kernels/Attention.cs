@@ -3,8 +3,8 @@ using System.Runtime.CompilerServices;
 namespace Lait.Engine.Kernels;
 
 /// <summary>
-/// Multi-head self-attention over ragged sequences packed as rows: qkv is [T x 3H] (Q | K | V per row),
-/// ctx is [T x H]. Each sequence attends only within itself, so no padding and no mask are needed;
+/// Multi-head self-attention over ragged sequences packed as rows: qkv is [T x 3H], head by head
+/// (Q_0 K_0 V_0 Q_1 K_1 V_1 ... in each row, d values each), ctx is [T x H]. Each sequence attends only within itself, so no padding and no mask are needed;
 /// a tower batch passes segments as sequences, a joint batch passes concatenations.
 /// Per (sequence, head): scores = Q K^T and ctx = softmax(scores / sqrt d) V, both on the managed
 /// micro-kernel with K and V packed into per-worker scratch.
@@ -24,6 +24,8 @@ public sealed unsafe class Attention : IParallelWork
     private float* _ctx;
     private int[]? _starts;
     private int[]? _lengths;
+    private int _count;
+    private bool _headMajor;
 
     public Attention(ManagedGemm gemm, int heads, int headDim, int workers)
     {
@@ -43,8 +45,14 @@ public sealed unsafe class Attention : IParallelWork
         }
     }
 
-    /// <summary>Runs attention for sequences i in 0..count-1 occupying rows starts[i] .. starts[i]+lengths[i]-1.</summary>
-    public void Run(float* qkv, float* ctx, int[] starts, int[] lengths, int count, WorkerPool pool)
+    /// <summary>
+    /// Runs attention for sequences i in 0..count-1 occupying rows starts[i] .. starts[i]+lengths[i]-1.
+    /// The pool gives each worker a contiguous share of the (sequence, head) parts; <paramref name="headMajor"/>
+    /// orders them head by head, so that share is the heads whose Q, K, V the same worker produced when the
+    /// QKV GEMM split its columns (see <see cref="ManagedGemm.SplitsColumnsOnly"/>); otherwise sequence by
+    /// sequence, matching a GEMM split by rows.
+    /// </summary>
+    public void Run(float* qkv, float* ctx, int[] starts, int[] lengths, int count, WorkerPool pool, bool headMajor)
     {
         if (pool.WorkerCount > _scores.Length)
         {
@@ -62,6 +70,8 @@ public sealed unsafe class Attention : IParallelWork
         _ctx = ctx;
         _starts = starts;
         _lengths = lengths;
+        _count = count;
+        _headMajor = headMajor;
         try
         {
             pool.Run(this, count * _heads);
@@ -89,14 +99,14 @@ public sealed unsafe class Attention : IParallelWork
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     void IParallelWork.Execute(int part, int worker)
     {
-        int seq = part / _heads;
-        int head = part % _heads;
+        int seq = _headMajor ? part % _count : part / _heads;
+        int head = _headMajor ? part / _count : part % _heads;
         int n = _lengths![seq];
         int start = _starts![seq];
         int ld = 3 * _hidden;
-        float* q = _qkv + (long)start * ld + head * _headDim;
-        float* k = q + _hidden;
-        float* v = q + 2 * _hidden;
+        float* q = _qkv + (long)start * ld + head * 3 * _headDim;
+        float* k = q + _headDim;
+        float* v = q + 2 * _headDim;
         float* c = _ctx + (long)start * _hidden + head * _headDim;
         int panelsK = (n + _gemm.PanelWidth - 1) / _gemm.PanelWidth;
         int panelsV = (_headDim + _gemm.PanelWidth - 1) / _gemm.PanelWidth;

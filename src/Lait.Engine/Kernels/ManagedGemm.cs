@@ -26,6 +26,12 @@ public abstract unsafe class ManagedGemm : GemmKernel
     [ThreadStatic]
     private static LinearJob? t_job;
 
+    /// <summary>
+    /// Whether a GEMM over <paramref name="m"/> rows is one row block split among the workers by columns
+    /// (panels) only; larger ones are split by row blocks first.
+    /// </summary>
+    public static bool SplitsColumnsOnly(int m) => m <= MaxRowBlock;
+
     /// <summary>Rows of the register tile.</summary>
     public abstract int TileRows { get; }
 

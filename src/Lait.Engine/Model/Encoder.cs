@@ -118,7 +118,7 @@ internal sealed unsafe class Encoder : IDisposable
         {
             LayerWeights w = _layers[l];
             _gemm.Linear(hidden, rows, w.Qkv, qkv, _pool);
-            _attention.Run(qkv, ctx, _starts, _lengths, sequences, _pool);
+            _attention.Run(qkv, ctx, _starts, _lengths, sequences, _pool, headMajor: ManagedGemm.SplitsColumnsOnly(rows));
             _gemm.Linear(ctx, rows, w.AttentionOut, tmp, _pool);
             _addNorm.Set(tmp, hidden, w.AttentionNormGamma, w.AttentionNormBeta, _config.LayerNormEps, h);
             _addNorm.Run(rows, 8, _pool);

@@ -84,7 +84,7 @@ internal static class EncoderWeightsLoader
         int i = c.IntermediateSize;
         return new LayerWeights
         {
-            Qkv = FuseQkv(r, gemm, h, p + "attention.self.query", p + "attention.self.key", p + "attention.self.value"),
+            Qkv = FuseQkv(r, gemm, h, c.NumHeads, p + "attention.self.query", p + "attention.self.key", p + "attention.self.value"),
             AttentionOut = Linear(r, gemm, p + "attention.output.dense", h, h),
             AttentionNormGamma = r.Norm(p + "attention.output.LayerNorm", "weight", h),
             AttentionNormBeta = r.Norm(p + "attention.output.LayerNorm", "bias", h),
@@ -101,7 +101,7 @@ internal static class EncoderWeightsLoader
         int i = c.IntermediateSize;
         return new LayerWeights
         {
-            Qkv = FuseQkv(r, gemm, h, p + "attention.q_lin", p + "attention.k_lin", p + "attention.v_lin"),
+            Qkv = FuseQkv(r, gemm, h, c.NumHeads, p + "attention.q_lin", p + "attention.k_lin", p + "attention.v_lin"),
             AttentionOut = Linear(r, gemm, p + "attention.out_lin", h, h),
             AttentionNormGamma = r.Get(p + "sa_layer_norm.weight", h),
             AttentionNormBeta = r.Get(p + "sa_layer_norm.bias", h),
@@ -112,16 +112,27 @@ internal static class EncoderWeightsLoader
         };
     }
 
-    /// <summary>Q, K and V become one [3H x H] weight so one GEMM produces all three (better tile use).</summary>
-    private static LinearWeight FuseQkv(Lookup r, GemmKernel gemm, int h, string q, string k, string v)
+    /// <summary>
+    /// Q, K and V become one [3H x H] weight so one GEMM produces all three (better tile use), its outputs
+    /// ordered head by head, [Q_0 K_0 V_0 Q_1 K_1 V_1 ...] (<see cref="Attention"/>'s layout): the GEMM's
+    /// column split then hands each core whole heads, which the attention that follows runs on the same core.
+    /// </summary>
+    private static LinearWeight FuseQkv(Lookup r, GemmKernel gemm, int h, int heads, string q, string k, string v)
     {
+        int d = h / heads;
         var weight = new float[3 * h * h];
         var bias = new float[3 * h];
         string[] names = [q, k, v];
         for (int j = 0; j < 3; j++)
         {
-            r.Get(names[j] + ".weight", h, h).CopyTo(weight, j * h * h);
-            r.Get(names[j] + ".bias", h).CopyTo(bias, j * h);
+            float[] w = r.Get(names[j] + ".weight", h, h);
+            float[] b = r.Get(names[j] + ".bias", h);
+            for (int head = 0; head < heads; head++)
+            {
+                int row = (3 * head + j) * d; // first fused output row of this head's Q, K or V
+                w.AsSpan(head * d * h, d * h).CopyTo(weight.AsSpan(row * h));
+                b.AsSpan(head * d, d).CopyTo(bias.AsSpan(row));
+            }
         }
 
         return gemm.Prepare(weight, 3 * h, h, bias);

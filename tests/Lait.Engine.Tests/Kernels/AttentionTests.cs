@@ -6,9 +6,21 @@ namespace Lait.Engine.Tests.Kernels;
 
 public class AttentionTests
 {
+    public static TheoryData<GemmBackend, bool> BackendsAndPartOrders()
+    {
+        var data = new TheoryData<GemmBackend, bool>();
+        foreach (GemmBackend backend in GemmTests.ManagedBackends())
+        {
+            data.Add(backend, false);
+            data.Add(backend, true);
+        }
+
+        return data;
+    }
+
     [Theory]
-    [MemberData(nameof(GemmTests.ManagedBackends), MemberType = typeof(GemmTests))]
-    public unsafe void RaggedAttention_MatchesPerSequenceReference(GemmBackend backend)
+    [MemberData(nameof(BackendsAndPartOrders))]
+    public unsafe void RaggedAttention_MatchesPerSequenceReference(GemmBackend backend, bool headMajor)
     {
         const int heads = 3, d = 20, h = heads * d;
         int[] lengths = [1, 9, 40, 33];
@@ -21,9 +33,11 @@ public class AttentionTests
         fixed (float* pq = qkv)
         fixed (float* pc = ctx)
         {
-            attention.Run(pq, pc, starts, lengths, lengths.Length, pool);
+            attention.Run(pq, pc, starts, lengths, lengths.Length, pool, headMajor);
         }
 
+        // Each row holds Q_0 K_0 V_0 Q_1 K_1 V_1 ..., d values each.
+        int Q(int row, int head, int t) => row * 3 * h + head * 3 * d + t;
         var expected = new double[rows * h];
         for (int s = 0; s < lengths.Length; s++)
         {
@@ -39,7 +53,7 @@ public class AttentionTests
                         double dot = 0;
                         for (int t = 0; t < d; t++)
                         {
-                            dot += (double)qkv[qi * 3 * h + hh * d + t] * qkv[kj * 3 * h + h + hh * d + t];
+                            dot += (double)qkv[Q(qi, hh, t)] * qkv[Q(kj, hh, t) + d]; // K_h follows Q_h
                         }
 
                         scores[j] = dot / Math.Sqrt(d);
@@ -52,7 +66,7 @@ public class AttentionTests
                         double acc = 0;
                         for (int j = 0; j < lengths[s]; j++)
                         {
-                            acc += Math.Exp(scores[j] - max) / sum * qkv[(starts[s] + j) * 3 * h + 2 * h + hh * d + t];
+                            acc += Math.Exp(scores[j] - max) / sum * qkv[Q(starts[s] + j, hh, t) + 2 * d]; // then V_h
                         }
 
                         expected[qi * h + hh * d + t] = acc;
@@ -61,6 +75,6 @@ public class AttentionTests
             }
         }
 
-        Reference.AssertClose(expected, ctx, 2e-5, $"attention ({backend})");
+        Reference.AssertClose(expected, ctx, 2e-5, $"attention ({backend}, head-major {headMajor})");
     }
 }

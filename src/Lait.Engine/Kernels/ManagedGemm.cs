@@ -32,6 +32,9 @@ public abstract unsafe class ManagedGemm : GemmKernel
     /// </summary>
     public static bool SplitsColumnsOnly(int m) => m <= MaxRowBlock;
 
+    /// <summary>Shortest K range of a split-K partial product (one K block).</summary>
+    private const int MinSplitK = KBlock / 2;
+
     /// <summary>Rows of the register tile.</summary>
     public abstract int TileRows { get; }
 
@@ -157,10 +160,17 @@ public abstract unsafe class ManagedGemm : GemmKernel
     /// <summary>
     /// Single-threaded: c[rowStart..rowEnd) x panels [panelStart..panelEnd) of a[m x k] * packed B[k x n] (+ bias).
     /// </summary>
+    public void Multiply(float* a, int lda, int rowStart, int rowEnd, float* packed, int k, int n, int panelStart, int panelEnd, float* bias, float* c, int ldc) =>
+        Multiply(a, lda, rowStart, rowEnd, packed, k, 0, k, n, panelStart, panelEnd, bias, c, ldc);
+
+    /// <summary>
+    /// As above over the inner indices [kStart, kEnd) only: a partial product (split-K), c overwritten
+    /// (plus bias when given).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Multiply(float* a, int lda, int rowStart, int rowEnd, float* packed, int k, int n, int panelStart, int panelEnd, float* bias, float* c, int ldc)
+    public void Multiply(float* a, int lda, int rowStart, int rowEnd, float* packed, int k, int kStart, int kEnd, int n, int panelStart, int panelEnd, float* bias, float* c, int ldc)
     {
-        if (rowEnd <= rowStart)
+        if (rowEnd <= rowStart || kEnd <= kStart)
         {
             return;
         }
@@ -170,10 +180,10 @@ public abstract unsafe class ManagedGemm : GemmKernel
         int panels = (n + pw - 1) / pw;
         int tiles = (rowEnd - rowStart + tr - 1) / tr;
         float* tmp = stackalloc float[tr * pw];
-        for (int kb = 0; kb < k; kb += KBlock)
+        for (int kb = kStart; kb < kEnd; kb += KBlock)
         {
-            int kc = Math.Min(KBlock, k - kb);
-            bool accumulate = kb > 0;
+            int kc = Math.Min(KBlock, kEnd - kb);
+            bool accumulate = kb > kStart;
             // Cache lines of one panel's K-block slice, prefetched for the next panel a share per row tile.
             int sliceLines = kc * pw * sizeof(float) / 64;
             int linesPerTile = (sliceLines + tiles - 1) / tiles;
@@ -237,7 +247,23 @@ public abstract unsafe class ManagedGemm : GemmKernel
         }
     }
 
-    public override void Linear(float* a, int m, LinearWeight weight, float* c, WorkerPool pool)
+    public override void Linear(float* a, int m, LinearWeight weight, float* c, WorkerPool pool) =>
+        LinearSplitK(a, m, weight, c, 1, 0, pool);
+
+    /// <summary>
+    /// How many partial products <see cref="LinearSplitK"/> makes for m rows on this pool: one per worker
+    /// when the GEMM would otherwise split only columns (m small) and K is long enough to halve, else 1.
+    /// </summary>
+    public int SplitKCount(int m, LinearWeight weight, WorkerPool pool) =>
+        pool.WorkerCount > 1 && SplitsColumnsOnly(m) && weight.InFeatures >= MinSplitK * pool.WorkerCount ? pool.WorkerCount : 1;
+
+    /// <summary>
+    /// c = a W^T + b as <paramref name="splits"/> partial products over consecutive ranges of K, the s-th
+    /// written to c + s * partialStride (the first one with the bias): the caller sums them. The pool
+    /// runs split s on worker s first, so with K split the way the previous kernel split its output
+    /// columns (attention's heads, the up-projection's panels), each core reads only A it wrote itself.
+    /// </summary>
+    public void LinearSplitK(float* a, int m, LinearWeight weight, float* c, int splits, long partialStride, WorkerPool pool)
     {
         if (weight.PanelWidth != PanelWidth)
         {
@@ -255,13 +281,15 @@ public abstract unsafe class ManagedGemm : GemmKernel
         job.M = m;
         job.Weight = weight;
         job.C = c;
+        job.Splits = splits;
+        job.PartialStride = partialStride;
         job.RowBlocks = (m + MaxRowBlock - 1) / MaxRowBlock;
         job.RowBlock = (m + job.RowBlocks - 1) / job.RowBlocks;
-        job.PanelGroup = PanelGroupSize(weight.Panels, job.RowBlocks, pool.WorkerCount);
+        job.PanelGroup = PanelGroupSize(weight.Panels, job.RowBlocks * splits, pool.WorkerCount);
         job.PanelGroups = (weight.Panels + job.PanelGroup - 1) / job.PanelGroup;
         try
         {
-            pool.Run(job, job.RowBlocks * job.PanelGroups);
+            pool.Run(job, splits * job.RowBlocks * job.PanelGroups);
         }
         finally
         {
@@ -302,11 +330,16 @@ public abstract unsafe class ManagedGemm : GemmKernel
         public int RowBlock;
         public int PanelGroups;
         public int PanelGroup;
+        public int Splits;
+        public long PartialStride;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Execute(int part, int worker)
         {
             LinearWeight w = Weight!;
+            int perSplit = RowBlocks * PanelGroups;
+            int split = part / perSplit;
+            part %= perSplit;
             int rb = part / PanelGroups;
             int pg = part % PanelGroups;
             int rowStart = rb * RowBlock;
@@ -321,7 +354,10 @@ public abstract unsafe class ManagedGemm : GemmKernel
             fixed (float* data = w.Data)
             fixed (float* bias = w.Bias)
             {
-                Gemm!.Multiply(A, w.InFeatures, rowStart, rowEnd, data + w.Offset, w.InFeatures, w.OutFeatures, panelStart, panelEnd, bias, C, w.OutFeatures);
+                int k = w.InFeatures;
+                int kStart = (int)((long)k * split / Splits);
+                int kEnd = (int)((long)k * (split + 1) / Splits);
+                Gemm!.Multiply(A, k, rowStart, rowEnd, data + w.Offset, k, kStart, kEnd, w.OutFeatures, panelStart, panelEnd, split == 0 ? bias : null, C + split * PartialStride, w.OutFeatures);
             }
         }
     }

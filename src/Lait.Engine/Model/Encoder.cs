@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Lait.Engine.Config;
 using Lait.Engine.Kernels;
 
@@ -50,7 +51,7 @@ internal sealed unsafe class Encoder : IDisposable
         _hidden.EnsureCapacity(rows * h);
         _qkv.EnsureCapacity(rows * 3 * h);
         _ctx.EnsureCapacity(rows * h);
-        _tmp.EnsureCapacity(rows * h);
+        _tmp.EnsureCapacity(rows * h * _pool.WorkerCount); // room for a split-K partial product per worker
         _ffn.EnsureCapacity(rows * _config.IntermediateSize);
         if (_embeddings.Project is not null)
         {
@@ -119,33 +120,57 @@ internal sealed unsafe class Encoder : IDisposable
             LayerWeights w = _layers[l];
             _gemm.Linear(hidden, rows, w.Qkv, qkv, _pool);
             _attention.Run(qkv, ctx, _starts, _lengths, sequences, _pool, headMajor: ManagedGemm.SplitsColumnsOnly(rows));
-            _gemm.Linear(ctx, rows, w.AttentionOut, tmp, _pool);
-            _addNorm.Set(tmp, hidden, w.AttentionNormGamma, w.AttentionNormBeta, _config.LayerNormEps, h);
+            int partials = LinearIntoPartials(ctx, rows, w.AttentionOut, tmp);
+            _addNorm.Set(tmp, partials, (long)rows * h, hidden, w.AttentionNormGamma, w.AttentionNormBeta, _config.LayerNormEps, h);
             _addNorm.Run(rows, 8, _pool);
             _gemm.Linear(hidden, rows, w.Up, ffn, _pool);
             _activation.Set(ffn, _config.IntermediateSize, _config.HiddenActivation);
             _activation.Run(rows, 8, _pool);
-            _gemm.Linear(ffn, rows, w.Down, tmp, _pool);
-            _addNorm.Set(tmp, hidden, w.OutputNormGamma, w.OutputNormBeta, _config.LayerNormEps, h);
+            partials = LinearIntoPartials(ffn, rows, w.Down, tmp);
+            _addNorm.Set(tmp, partials, (long)rows * h, hidden, w.OutputNormGamma, w.OutputNormBeta, _config.LayerNormEps, h);
             _addNorm.Run(rows, 8, _pool);
         }
     }
 
+    /// <summary>
+    /// A projection whose output goes straight into add+LayerNorm, as partial products over ranges of K
+    /// when the managed GEMM would split only columns (small batches): each core then multiplies the
+    /// columns of A that it produced itself (its attention heads, its up-projection panels) instead of
+    /// fetching the other core's half, and add+LayerNorm sums the partials. Returns how many there are
+    /// (at rows x out apart in c).
+    /// </summary>
+    private int LinearIntoPartials(float* a, int rows, LinearWeight weight, float* c)
+    {
+        if (_gemm is ManagedGemm managed)
+        {
+            int splits = managed.SplitKCount(rows, weight, _pool);
+            managed.LinearSplitK(a, rows, weight, c, splits, (long)rows * weight.OutFeatures, _pool);
+            return splits;
+        }
+
+        _gemm.Linear(a, rows, weight, c, _pool);
+        return 1;
+    }
+
     public void Dispose() => _pool.Dispose();
 
-    /// <summary>hidden = LayerNorm(x + hidden) row by row.</summary>
+    /// <summary>hidden = LayerNorm(x_0 + ... + x_{p-1} + hidden) row by row (x_i: partial products, partialStride apart).</summary>
     private sealed class AddNormJob : RowJob
     {
         private float* _x;
+        private int _partials;
+        private long _partialStride;
         private float* _hidden;
         private float[] _gamma = [];
         private float[] _beta = [];
         private float _eps;
         private int _width;
 
-        public void Set(float* x, float* hidden, float[] gamma, float[] beta, float eps, int width)
+        public void Set(float* x, int partials, long partialStride, float* hidden, float[] gamma, float[] beta, float eps, int width)
         {
             _x = x;
+            _partials = partials;
+            _partialStride = partialStride;
             _hidden = hidden;
             _gamma = gamma;
             _beta = beta;
@@ -158,7 +183,13 @@ internal sealed unsafe class Encoder : IDisposable
             for (int r = start; r < end; r++)
             {
                 var dst = new Span<float>(_hidden + (long)r * _width, _width);
-                Normalization.AddLayerNorm(new ReadOnlySpan<float>(_x + (long)r * _width, _width), dst, _gamma, _beta, _eps, dst);
+                var x = new Span<float>(_x + (long)r * _width, _width);
+                for (int p = 1; p < _partials; p++)
+                {
+                    TensorPrimitives.Add(x, new ReadOnlySpan<float>(_x + p * _partialStride + (long)r * _width, _width), x);
+                }
+
+                Normalization.AddLayerNorm(x, dst, _gamma, _beta, _eps, dst);
             }
         }
     }

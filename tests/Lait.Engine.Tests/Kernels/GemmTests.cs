@@ -132,6 +132,50 @@ public class GemmTests : IDisposable
 
     [Theory]
     [MemberData(nameof(ManagedBackends))]
+    public unsafe void SplitKPartials_SumToTheFullProduct_WithTheBiasInTheFirst(GemmBackend backend)
+    {
+        var gemm = (ManagedGemm)GemmKernel.Create(backend);
+        foreach (var (m, n, k, splits) in new[] { (37, 70, 520, 2), (9, 33, 1536, 2), (20, 40, 400, 3) })
+        {
+            float[] a = Reference.Random(m * k, 21);
+            float[] w = Reference.Random(n * k, 22);
+            float[] bias = Reference.Random(n, 23);
+            LinearWeight prepared = gemm.Prepare(w, n, k, bias);
+            var partials = new float[splits * m * n];
+            fixed (float* pa = a)
+            fixed (float* pc = partials)
+            {
+                gemm.LinearSplitK(pa, m, prepared, pc, splits, (long)m * n, _pool);
+            }
+
+            var sum = new float[m * n];
+            for (int s = 0; s < splits; s++)
+            {
+                for (int i = 0; i < m * n; i++)
+                {
+                    sum[i] += partials[s * m * n + i];
+                }
+            }
+
+            Reference.AssertClose(Reference.Linear(a, m, w, n, k, bias), sum, 1e-5 * Math.Sqrt(k) * 4, $"{gemm.Backend} {m}x{n}x{k} in {splits}");
+        }
+    }
+
+    [Fact]
+    public void SplitK_IsUsedForSmallBatchesWithLongEnoughK_Only()
+    {
+        var gemm = (ManagedGemm)GemmKernel.Create(GemmBackend.Scalar);
+        LinearWeight down = gemm.Prepare(new float[8 * 1536], 8, 1536, default);
+        LinearWeight shortK = gemm.Prepare(new float[8 * 64], 8, 64, default);
+        using var single = new WorkerPool(1);
+        Assert.Equal(2, gemm.SplitKCount(128, down, _pool));
+        Assert.Equal(1, gemm.SplitKCount(2048, down, _pool)); // row blocks already keep A local
+        Assert.Equal(1, gemm.SplitKCount(128, shortK, _pool));
+        Assert.Equal(1, gemm.SplitKCount(128, down, single));
+    }
+
+    [Theory]
+    [MemberData(nameof(ManagedBackends))]
     public unsafe void PreparedWeight_StartsOnACacheLine(GemmBackend backend)
     {
         // Misaligned packed panels made every 64-byte B load straddle two cache lines (~10% slower GEMM on a Xeon).

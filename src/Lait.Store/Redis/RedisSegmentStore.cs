@@ -49,6 +49,7 @@ public sealed class RedisSegmentStore : ISegmentStore
         int timeoutMs = (int)options.Timeout.TotalMilliseconds;
         config.ConnectTimeout = timeoutMs;
         config.SyncTimeout = timeoutMs;
+        config.AsyncTimeout = timeoutMs; // the store only makes async calls
         config.ConnectRetry = 1;
         var connection = await ConnectionMultiplexer.ConnectAsync(config).ConfigureAwait(false);
         return new RedisSegmentStore(options, connection);
@@ -153,7 +154,7 @@ public sealed class RedisSegmentStore : ISegmentStore
         var after = NameRules.ParsePageToken(pageToken);
         // ZRANGEBYLEX orders by bytes = UTF-8 = code points, the order NameRules defines.
         var names = await Call(() => _db.SortedSetRangeByValueAsync(OrderKey(nameSpace),
-            after is null ? default : (RedisValue)after, default, after is null ? Exclude.None : Exclude.Start, 0, pageSize + 1),
+            after is null ? default : (RedisValue)after, default, after is null ? Exclude.None : Exclude.Start, Order.Ascending, 0, pageSize + 1),
             cancellationToken).ConfigureAwait(false);
         int count = Math.Min(names.Length, pageSize);
         if (count == 0)

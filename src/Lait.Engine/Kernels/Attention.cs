@@ -4,8 +4,9 @@ namespace Lait.Engine.Kernels;
 
 /// <summary>
 /// Multi-head self-attention over ragged sequences packed as rows: qkv is [T x 3H], head by head
-/// (Q_0 K_0 V_0 Q_1 K_1 V_1 ... in each row, d values each), ctx is [T x H]. Each sequence attends only within itself, so no padding and no mask are needed;
-/// a tower batch passes segments as sequences, a joint batch passes concatenations.
+/// (Q_0 K_0 V_0 Q_1 K_1 V_1 ... in each row, d values each), ctx is [T x H]. Each sequence attends only
+/// within itself, so no padding and no mask are needed; a tower batch passes segments as sequences, a
+/// joint batch passes concatenations.
 /// Per (sequence, head): scores = Q K^T and ctx = softmax(scores / sqrt d) V, both on the managed
 /// micro-kernel with K and V packed into per-worker scratch.
 /// </summary>

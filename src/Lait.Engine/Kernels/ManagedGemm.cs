@@ -270,6 +270,11 @@ public abstract unsafe class ManagedGemm : GemmKernel
             throw new ArgumentException($"Weight was prepared for panel width {weight.PanelWidth}, this kernel uses {PanelWidth}.");
         }
 
+        if (splits < 1 || (splits > 1 && partialStride < (long)m * weight.OutFeatures))
+        {
+            throw new ArgumentOutOfRangeException(nameof(splits), splits, $"Needs at least one split, and partials at least {m} x {weight.OutFeatures} values apart (got {partialStride}).");
+        }
+
         if (m == 0)
         {
             return;

@@ -110,6 +110,7 @@ internal sealed unsafe class Encoder : IDisposable
     public void RunLayers(int from, int to, int rows, int sequences)
     {
         int h = _config.HiddenSize;
+        long partialStride = (long)rows * h; // between split-K partial products in tmp
         float* hidden = _hidden.Pointer;
         float* qkv = _qkv.Pointer;
         float* ctx = _ctx.Pointer;
@@ -120,14 +121,14 @@ internal sealed unsafe class Encoder : IDisposable
             LayerWeights w = _layers[l];
             _gemm.Linear(hidden, rows, w.Qkv, qkv, _pool);
             _attention.Run(qkv, ctx, _starts, _lengths, sequences, _pool, headMajor: ManagedGemm.SplitsColumnsOnly(rows));
-            int partials = LinearIntoPartials(ctx, rows, w.AttentionOut, tmp);
-            _addNorm.Set(tmp, partials, (long)rows * h, hidden, w.AttentionNormGamma, w.AttentionNormBeta, _config.LayerNormEps, h);
+            int partials = LinearIntoPartials(ctx, rows, w.AttentionOut, tmp, partialStride);
+            _addNorm.Set(tmp, partials, partialStride, hidden, w.AttentionNormGamma, w.AttentionNormBeta, _config.LayerNormEps, h);
             _addNorm.Run(rows, 8, _pool);
             _gemm.Linear(hidden, rows, w.Up, ffn, _pool);
             _activation.Set(ffn, _config.IntermediateSize, _config.HiddenActivation);
             _activation.Run(rows, 8, _pool);
-            partials = LinearIntoPartials(ffn, rows, w.Down, tmp);
-            _addNorm.Set(tmp, partials, (long)rows * h, hidden, w.OutputNormGamma, w.OutputNormBeta, _config.LayerNormEps, h);
+            partials = LinearIntoPartials(ffn, rows, w.Down, tmp, partialStride);
+            _addNorm.Set(tmp, partials, partialStride, hidden, w.OutputNormGamma, w.OutputNormBeta, _config.LayerNormEps, h);
             _addNorm.Run(rows, 8, _pool);
         }
     }
@@ -137,14 +138,14 @@ internal sealed unsafe class Encoder : IDisposable
     /// when the managed GEMM would split only columns (small batches): each core then multiplies the
     /// columns of A that it produced itself (its attention heads, its up-projection panels) instead of
     /// fetching the other core's half, and add+LayerNorm sums the partials. Returns how many there are
-    /// (at rows x out apart in c).
+    /// (<paramref name="partialStride"/> apart in c).
     /// </summary>
-    private int LinearIntoPartials(float* a, int rows, LinearWeight weight, float* c)
+    private int LinearIntoPartials(float* a, int rows, LinearWeight weight, float* c, long partialStride)
     {
         if (_gemm is ManagedGemm managed)
         {
             int splits = managed.SplitKCount(rows, weight, _pool);
-            managed.LinearSplitK(a, rows, weight, c, splits, (long)rows * weight.OutFeatures, _pool);
+            managed.LinearSplitK(a, rows, weight, c, splits, partialStride, _pool);
             return splits;
         }
 

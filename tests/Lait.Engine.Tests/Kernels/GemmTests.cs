@@ -162,6 +162,23 @@ public class GemmTests : IDisposable
     }
 
     [Fact]
+    public unsafe void SplitK_RejectsNoSplitsAndOverlappingPartials()
+    {
+        var gemm = (ManagedGemm)GemmKernel.Create(GemmBackend.Scalar);
+        LinearWeight w = gemm.Prepare(new float[8 * 16], 8, 16, default);
+        var c = new float[2 * 4 * 8];
+        var a = new float[4 * 16];
+        fixed (float* pa = a)
+        fixed (float* pc = c)
+        {
+            float* x = pa;
+            float* y = pc;
+            Assert.Throws<ArgumentOutOfRangeException>(() => gemm.LinearSplitK(x, 4, w, y, 0, 32, _pool));
+            Assert.Throws<ArgumentOutOfRangeException>(() => gemm.LinearSplitK(x, 4, w, y, 2, 31, _pool)); // 4 x 8 outputs need 32
+        }
+    }
+
+    [Fact]
     public void SplitK_IsUsedForSmallBatchesWithLongEnoughK_Only()
     {
         var gemm = (ManagedGemm)GemmKernel.Create(GemmBackend.Scalar);

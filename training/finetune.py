@@ -44,7 +44,7 @@ def main():
     ap.add_argument("--task", choices=["nli", "boolq"], required=True)
     ap.add_argument("--init", required=True, help="pretrained model dir (HF layout)")
     ap.add_argument("--P", type=int, required=True, help="tower layers")
-    ap.add_argument("--position-mode", default=None, help="per_segment | continuous (default by P)")
+    ap.add_argument("--position-mode", default=None, help="per_segment | role_offset | continuous (default by P)")
     ap.add_argument("--out", required=True)
     ap.add_argument("--sources", default=None, help="comma list of training sources (default all)")
     ap.add_argument("--max-train", type=int, default=0, help="cap on training examples (0 = all)")
@@ -63,8 +63,12 @@ def main():
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--device", default="cpu", help="cpu | cuda")
+    ap.add_argument("--save-every", type=int, default=100, help="steps between resume checkpoints")
     args = ap.parse_args()
 
+    if os.path.exists(os.path.join(args.out, "train_summary.json")):
+        print(f"{args.out} is finished (train_summary.json exists)", flush=True)
+        return
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     random.seed(args.seed)
@@ -125,14 +129,36 @@ def main():
     best = {"acc": -1.0}
     log = open(os.path.join(args.out, "log.jsonl"), "a")
     t0 = time.time()
-    step, epoch = 0, 0
+    step, epoch, skip = 0, 0, 0
     done = False
     run = {"loss": 0.0, "n": 0}
+    resume_path = os.path.join(args.out, "resume.pt")
+    minutes_before = 0.0
+    if os.path.exists(resume_path):
+        # Resumable: the batch order is a function of (seed, epoch), so skipping the batches already
+        # taken in this epoch continues exactly where the run stopped (dropout RNG included).
+        st = torch.load(resume_path, map_location="cpu")
+        model.load_state_dict(st["model"])
+        opt.load_state_dict(st["opt"])
+        step, epoch, skip, best = st["step"], st["epoch"], st["batch_in_epoch"], st["best"]
+        torch.set_rng_state(st["torch_rng"])
+        minutes_before = st["minutes"]
+        print(f"resumed at step {step} (epoch {epoch}, batch {skip}) from {resume_path}", flush=True)
+
+    def minutes():
+        return minutes_before + (time.time() - t0) / 60
+
+    def save_resume(batch_in_epoch):
+        st = {"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "epoch": epoch,
+              "batch_in_epoch": batch_in_epoch, "best": best, "torch_rng": torch.get_rng_state(),
+              "minutes": minutes()}
+        torch.save(st, resume_path + ".tmp")
+        os.replace(resume_path + ".tmp", resume_path)
 
     def evaluate_and_maybe_save(step):
         logits = ev.predict(model, dev_enc, tok.pad_id, pos_mode)
         m = ev.metrics(logits, dev_enc, labels, data.two_way_sources())
-        rec = {"step": step, "dev": m, "minutes": (time.time() - t0) / 60}
+        rec = {"step": step, "dev": m, "minutes": minutes()}
         print(json.dumps(rec), flush=True)
         log.write(json.dumps(rec) + "\n")
         log.flush()
@@ -147,10 +173,12 @@ def main():
 
     model.train()
     while not done:
-        for ids in ev.batches(train_enc, args.batch, shuffle=True, seed=args.seed + epoch):
+        for bi, ids in enumerate(ev.batches(train_enc, args.batch, shuffle=True, seed=args.seed + epoch)):
+            if bi < skip:
+                continue
             frac = step / total
             if args.max_minutes:
-                frac = max(frac, (time.time() - t0) / 60 / args.max_minutes)
+                frac = max(frac, minutes() / args.max_minutes)
             if frac >= 1.0:
                 done = True
                 break
@@ -189,19 +217,22 @@ def main():
             run["loss"] += loss.item()
             run["n"] += 1
             if step % 50 == 0:
-                rec = {"step": step, "loss": run["loss"] / run["n"], "lr": lr, "minutes": (time.time() - t0) / 60}
+                rec = {"step": step, "loss": run["loss"] / run["n"], "lr": lr, "minutes": minutes()}
                 print(json.dumps(rec), flush=True)
                 log.write(json.dumps(rec) + "\n")
                 run = {"loss": 0.0, "n": 0}
             if step % eval_every == 0:
                 evaluate_and_maybe_save(step)
+            if step % args.save_every == 0:
+                save_resume(bi + 1)
             if step >= total:
                 done = True
                 break
         epoch += 1
+        skip = 0
     if best.get("step") != step:
         evaluate_and_maybe_save(step)
-    summary = {"best_dev": best, "steps": step, "minutes": (time.time() - t0) / 60, "P": args.P,
+    summary = {"best_dev": best, "steps": step, "minutes": minutes(), "P": args.P,
                "position_mode": pos_mode, "teacher": args.teacher, "kd_alpha": args.kd_alpha,
                "kd_temp": args.kd_temp, "hidden_mse": args.hidden_mse, "train_examples": len(train_enc),
                "seed": args.seed}

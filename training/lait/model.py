@@ -27,6 +27,11 @@ from . import safetensors_io
 
 PER_SEGMENT = "per_segment"
 CONTINUOUS = "continuous"
+# Segment 0 from position 0, every other segment from a fixed start (cacheable like per_segment, since
+# the start depends only on the role, but nearer to what a pretrained encoder saw: the evidence sits
+# after the claim). 16 covers most claims/hypotheses ([CLS] + ~12 tokens + [SEP]) with little gap.
+ROLE_OFFSET = "role_offset"
+OTHER_POSITION_START = 16
 
 
 class LaitConfig:
@@ -76,6 +81,8 @@ class LaitConfig:
             "torch_dtype": "float32",
             "lait": {"tower_layers": self.tower_layers, "position_mode": self.position_mode},
         }
+        if self.position_mode == ROLE_OFFSET:
+            d["lait"]["other_position_start"] = OTHER_POSITION_START
         if self.task:
             d["lait"]["task"] = self.task
         if self.segments:
@@ -89,6 +96,8 @@ class LaitConfig:
     @classmethod
     def from_hf_dict(cls, d):
         lait = d.get("lait", {})
+        if lait.get("position_mode") == ROLE_OFFSET:
+            assert lait.get("other_position_start") == OTHER_POSITION_START, "other_position_start differs"
         id2label = {int(k): v for k, v in d.get("id2label", {}).items()}
         return cls(vocab_size=d["vocab_size"], hidden_size=d["hidden_size"],
                    num_hidden_layers=d["num_hidden_layers"], num_attention_heads=d["num_attention_heads"],
@@ -145,10 +154,11 @@ def collate(examples, pad_id, position_mode):
 def position_ids_for(segment_index, position_mode):
     if position_mode == CONTINUOUS:
         return list(range(len(segment_index)))
+    assert position_mode in (PER_SEGMENT, ROLE_OFFSET), position_mode
     out, prev, p = [], None, 0
     for s in segment_index:
         if s != prev:
-            p, prev = 0, s
+            p, prev = (OTHER_POSITION_START if position_mode == ROLE_OFFSET and s > 0 else 0), s
         out.append(p)
         p += 1
     return out

@@ -1,4 +1,3 @@
-using Lait.Grpc.Wire;
 using Lait.Server.Hosting;
 using Lait.Server.Metrics;
 using Lait.Server.Models;
@@ -6,12 +5,9 @@ using Lait.Server.Service;
 using Lait.Store;
 using Lait.Store.Faster;
 using Lait.Store.Redis;
-using Lait.Transport.Auth;
-using Lait.Transport.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
 
 // The LaitGrpc host: listens at once (health says NOT_SERVING), loads the models and recovers the
 // segment store, then serves lait.v1.Lait and reports SERVING. SIGTERM drains calls, checkpoints
@@ -43,41 +39,16 @@ catch (Exception ex) when (ex is ArgumentException or FormatException or Overflo
 
 var metrics = new MetricsRegistry();
 using var tracing = Tracing.Start(lait.OtlpEndpoint);
-LaitService? service = null;
-await using GrpcServerHost host = GrpcServerHost.Create(
-    settings.ToEndpoint(),
-    options =>
-    {
-        options.MaxReceiveMessageSize = lait.MaxMessageBytes;
-        options.MaxSendMessageSize = lait.MaxMessageBytes;
-        options.Interceptors.Add(new MetricsInterceptor(metrics));
-        if (settings.ApiKeys.Count > 0) options.Interceptors.Add(new ApiKeyInterceptor(settings.ApiKeys));
-    },
-    builder =>
-    {
-        builder.Logging.SetMinimumLevel(LogLevel.Information);
-        // Per-request lines from ASP.NET Core would drown the log of a busy gRPC server.
-        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        if (lait.JsonLogs)
-        {
-            builder.Logging.ClearProviders();
-            builder.Logging.AddJsonConsole();
-        }
-        MetricsEndpoint.Configure(builder, metrics, settings.Host, lait.MetricsPort);
-    });
-
-const string laitServiceName = "lait.v1.Lait";
-host.Registry.Add(LaitService.CreateDefinition(() => Volatile.Read(ref service)
-    ?? throw new RpcException(StatusCode.Unavailable, "the server is starting (loading models, recovering the segment store); retry shortly")));
-host.Health.SetStatus("", ServingStatus.NotServing);
-host.Health.SetStatus(laitServiceName, ServingStatus.NotServing);
+LaitHost host = LaitHost.Create(settings, lait, metrics);
+await using var app = host.App;
 
 await host.StartAsync();
-ILoggerFactory loggers = host.App.Services.GetRequiredService<ILoggerFactory>();
+ILoggerFactory loggers = app.Services.GetRequiredService<ILoggerFactory>();
 ILogger logger = loggers.CreateLogger("Lait.Server");
 // The first line on stdout names the gRPC address: tests and scripts wait for it.
-Console.WriteLine($"LISTENING {settings.Host}:{host.Port}");
-logger.LogInformation("LaitGrpc listening on {Address} (auth: {Auth})", host.Address,
+Console.WriteLine($"LISTENING {settings.Host}:{host.GrpcPort}");
+if (host.MetricsPort >= 0) Console.WriteLine($"METRICS {settings.Host}:{host.MetricsPort}");
+logger.LogInformation("LaitGrpc listening on {Scheme}://{Host}:{Port} (auth: {Auth})", host.UsesTls ? "https" : "http", settings.Host, host.GrpcPort,
     settings.ApiKeys.Count > 0 ? $"{settings.ApiKeys.Count} API key(s)" : "none");
 
 var entries = new List<ServedModelEntry>();
@@ -133,9 +104,8 @@ try
     metrics.Gauge("lait_store_puts", "Segment states written since start").Track(() => storeForMetrics.GetStats().Puts);
     metrics.Gauge("lait_store_bytes", "Bytes of the store's log (-1 for Redis)").Track(() => storeForMetrics.GetStats().SizeBytes);
 
-    Volatile.Write(ref service, new LaitService(catalog, store, lait.Codec, durable, lait.Limits, metrics, loggers.CreateLogger<LaitService>()));
-    host.Health.SetStatus(laitServiceName, ServingStatus.Serving);
-    host.Health.SetStatus("", ServingStatus.Serving);
+    host.Slot.Publish(new LaitService(catalog, store, lait.Codec, durable, lait.Limits, metrics, loggers.CreateLogger<LaitService>()));
+    host.State.SetServing();
     logger.LogInformation("SERVING {Models} (default {Default})", string.Join(", ", entries.Select(e => e.Description.Name)), catalog.DefaultModel);
 }
 catch (Exception ex)
@@ -143,14 +113,15 @@ catch (Exception ex)
     // A server that cannot load its model or open its store must not pretend to serve.
     logger.LogCritical(ex, "start-up failed: {Message}", ex.Message);
     Console.Error.WriteLine($"error: start-up failed: {ex.Message}");
+    host.State.SetNotServing($"start-up failed: {ex.Message}");
     await host.StopAsync();
     foreach (var e in entries) await e.DisposeAsync();
     if (store is not null) await store.DisposeAsync();
     return 1;
 }
 
-await host.App.WaitForShutdownAsync();
-host.Health.SetAllNotServing();
+await app.WaitForShutdownAsync();
+// ServingState went NOT_SERVING when stopping began (health Watch streams saw it); calls are drained now.
 logger.LogInformation("shutting down: calls drained, checkpointing the segment store");
 foreach (var e in entries)
 {

@@ -23,7 +23,7 @@ public sealed record ModelLocation(string Name, string Directory);
 /// LAIT_STATE_TTL_SECONDS, LAIT_DURABILITY, LAIT_CODEC, LAIT_METRICS_PORT,
 /// LAIT_LOG_FORMAT, LAIT_OTLP_ENDPOINT), command line (--model-dir [NAME=]PATH repeatable, --default-model,
 /// --store faster|redis, --store-dir, --redis host:port, --redis-prefix, --state-ttl-seconds, --durability durable|checkpoint, --codec fp16|fp32|int8, --metrics-port,
-/// --log-format text|json, --otlp-endpoint URL, --max-message-bytes, --threads, limits as --max-*).
+/// --log-format text|json, --otlp-endpoint URL, --max-message-bytes, --max-streams-per-connection, --threads, limits as --max-*).
 /// </summary>
 public sealed class LaitSettings
 {
@@ -46,6 +46,8 @@ public sealed class LaitSettings
     /// <summary>OTLP/HTTP endpoint for traces (e.g. http://collector:4318); none = no tracing.</summary>
     public string? OtlpEndpoint { get; set; }
     public int MaxMessageBytes { get; set; } = 16 * 1024 * 1024;
+    /// <summary>Kestrel's HTTP/2 limit on concurrent calls per connection (more wait in the client).</summary>
+    public int MaxStreamsPerConnection { get; set; } = 1000;
     public int Threads { get; set; } = Environment.ProcessorCount;
     public long StoreMemoryBytes { get; set; } = 256L << 20;
     public long StoreMaxLogBytes { get; set; } = 16L << 30;
@@ -110,6 +112,7 @@ public sealed class LaitSettings
                 case "--log-format": s.JsonLogs = ParseLogFormat(Value()); break;
                 case "--otlp-endpoint": s.OtlpEndpoint = Value(); break;
                 case "--max-message-bytes": s.MaxMessageBytes = ParseInt(Value(), arg, 1024); break;
+                case "--max-streams-per-connection": s.MaxStreamsPerConnection = ParseInt(Value(), arg, 1); break;
                 case "--threads": s.Threads = ParseInt(Value(), arg, 1); break;
                 case "--store-memory-bytes": s.StoreMemoryBytes = ParseInt(Value(), arg, 1 << 20); break;
                 case "--max-segments-per-call": s.Limits.MaxSegmentsPerCall = ParseInt(Value(), arg, 1); break;

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Lait.Transport.Hosting;
 using Microsoft.Extensions.Configuration;
 
 namespace Lait.Server.Hosting;

@@ -1,4 +1,5 @@
-using Lait.Grpc.Wire;
+using Grpc.Core;
+using Lait.Server.Interceptors;
 
 namespace Lait.Server.Models;
 
@@ -33,7 +34,7 @@ public sealed class ModelCatalog
     {
         if (string.IsNullOrEmpty(name)) return _models[DefaultModel];
         if (_models.TryGetValue(name, out var m)) return m;
-        throw new RpcException(StatusCode.NotFound,
+        throw new RequestException(StatusCode.NotFound,
             $"unknown model '{name}'; this server serves: {string.Join(", ", _models.Keys.Order(StringComparer.Ordinal))}");
     }
 }

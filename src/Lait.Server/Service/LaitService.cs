@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using Google.Protobuf.Collections;
-using Lait.Grpc.Wire;
+using Grpc.Core;
 using Lait.Protos.V1;
 using Lait.Server.Configuration;
+using Lait.Server.Interceptors;
 using Lait.Server.Metrics;
 using Lait.Server.Models;
 using Lait.Server.Tasks;
@@ -12,7 +13,6 @@ using Lait.Store;
 using Lait.Store.Codec;
 using Lait.Store.Ids;
 using Lait.Store.Names;
-using Lait.Transport;
 using Microsoft.Extensions.Logging;
 
 namespace Lait.Server.Service;
@@ -51,57 +51,14 @@ public sealed class LaitService
             "Segment lookups by result: hit (state reused), miss (tower computed)", "model", "result");
     }
 
-    /// <summary>
-    /// The transport's definition of lait.v1.Lait. Each call asks <paramref name="resolve"/> for the
-    /// service, so the definition can be registered (and health and reflection can answer) while
-    /// models load and the store recovers; until then <paramref name="resolve"/> throws UNAVAILABLE.
-    /// </summary>
-    public static ServiceDefinition CreateDefinition(Func<LaitService> resolve) =>
-        ServiceDefinition.CreateBuilder(LaitReflection.Descriptor.FindTypeByName<Google.Protobuf.Reflection.ServiceDescriptor>("Lait"))
-            .AddDuplexStreaming<EncodeSegmentRequest, EncodeSegmentResponse>("EncodeSegment", (r, w, c) => Mapped(() => resolve().EncodeSegment(r, w, c)))
-            .AddUnary<EncodeDocumentRequest, EncodeDocumentResponse>("EncodeDocument", (r, c) => Mapped(() => resolve().EncodeDocument(r, c)))
-            .AddUnary<CombineRequest, CombineResponse>("Combine", (r, c) => Mapped(() => resolve().Combine(r, c)))
-            .AddUnary<GetSegmentsRequest, GetSegmentsResponse>("GetSegments", (r, c) => Mapped(() => resolve().GetSegments(r, c)))
-            .AddUnary<DeleteSegmentsRequest, DeleteSegmentsResponse>("DeleteSegments", (r, c) => Mapped(() => resolve().DeleteSegments(r, c)))
-            .AddUnary<ListSegmentsRequest, ListSegmentsResponse>("ListSegments", (r, c) => Mapped(() => resolve().ListSegments(r, c)))
-            .AddUnary<ListModelsRequest, ListModelsResponse>("ListModels", (r, c) => Mapped(() => resolve().ListModels(r, c)))
-            .AddUnary<DescribeModelRequest, ModelInfo>("DescribeModel", (r, c) => Mapped(() => resolve().DescribeModel(r, c)))
-            .Build();
-
-    // Known failures of the engine, store and batcher become their gRPC status; anything else stays
-    // an exception, which the transport logs and answers with INTERNAL.
-    private static async Task<T> Mapped<T>(Func<Task<T>> call)
-    {
-        try
-        {
-            return await call().ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not RpcException && StatusMapping.TryMap(ex, out _))
-        {
-            throw StatusMapping.ToRpc(ex);
-        }
-    }
-
-    private static async Task Mapped(Func<Task> call)
-    {
-        try
-        {
-            await call().ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not RpcException && StatusMapping.TryMap(ex, out _))
-        {
-            throw StatusMapping.ToRpc(ex);
-        }
-    }
-
     // ---------------------------------------------------------------- EncodeSegment
 
-    public async Task EncodeSegment(IAsyncStreamReader<EncodeSegmentRequest> requests, IAsyncStreamWriter<EncodeSegmentResponse> responses, ServerCallContext context)
+    public async Task EncodeSegment(IAsyncStreamReader<EncodeSegmentRequest> requests, IServerStreamWriter<EncodeSegmentResponse> responses, ServerCallContext context)
     {
         if (Interlocked.Increment(ref _openStreams) > _limits.MaxConcurrentStreams)
         {
             Interlocked.Decrement(ref _openStreams);
-            throw new RpcException(StatusCode.ResourceExhausted,
+            throw new RequestException(StatusCode.ResourceExhausted,
                 $"too many concurrent EncodeSegment streams (limit {_limits.MaxConcurrentStreams}); retry later or reuse a stream");
         }
         try
@@ -126,7 +83,7 @@ public sealed class LaitService
                     await window.Writer.WriteAsync(EncodeOneAsync(model, request, sequence++, ct), ct).ConfigureAwait(false);
                 }
             }
-            catch (Exception ex) when (ex is RpcException)
+            catch (Exception ex) when (ex is RpcException or RequestException)
             {
                 streamError = ex; // acknowledge what was accepted before ending the stream
             }
@@ -143,7 +100,7 @@ public sealed class LaitService
         }
     }
 
-    private static async Task WriteAcknowledgementsAsync(ChannelReader<Task<EncodeSegmentResponse>> acks, IAsyncStreamWriter<EncodeSegmentResponse> responses, CancellationToken ct)
+    private static async Task WriteAcknowledgementsAsync(ChannelReader<Task<EncodeSegmentResponse>> acks, IServerStreamWriter<EncodeSegmentResponse> responses, CancellationToken ct)
     {
         await foreach (var pending in acks.ReadAllAsync(ct).ConfigureAwait(false))
         {
@@ -157,7 +114,7 @@ public sealed class LaitService
         var ack = new EncodeSegmentResponse { Sequence = sequence, ClientTag = request.ClientTag };
         try
         {
-            if (request.Segment is null) throw new RpcException(StatusCode.InvalidArgument, "segment is required");
+            if (request.Segment is null) throw new RequestException("segment is required");
             CheckDurability(request.Durability);
             var segment = Tokenize(model, request.Segment, ToRole(request.Segment.Role), "segment");
             var stored = await StoreSegmentAsync(model, segment, ct).ConfigureAwait(false);
@@ -230,7 +187,7 @@ public sealed class LaitService
     {
         if (asked == Durability.Durable && !_storeIsDurable)
         {
-            throw new RpcException(StatusCode.FailedPrecondition,
+            throw new RequestException(StatusCode.FailedPrecondition,
                 "DURABILITY_DURABLE was asked but this server runs its store with checkpoint durability (--durability checkpoint); " +
                 "ask for DURABILITY_CHECKPOINT or leave durability unspecified");
         }
@@ -241,20 +198,20 @@ public sealed class LaitService
     public async Task<EncodeDocumentResponse> EncodeDocument(EncodeDocumentRequest request, ServerCallContext context)
     {
         var model = _models.Resolve(request.Model);
-        if (string.IsNullOrWhiteSpace(request.Text)) throw new RpcException(StatusCode.InvalidArgument, "text is empty: send the document's text");
+        if (string.IsNullOrWhiteSpace(request.Text)) throw new RequestException("text is empty: send the document's text");
         if (request.Text.Length > _limits.MaxTextChars)
         {
-            throw new RpcException(StatusCode.ResourceExhausted, $"document has {request.Text.Length} characters; the limit is {_limits.MaxTextChars}");
+            throw new RequestException(StatusCode.ResourceExhausted, $"document has {request.Text.Length} characters; the limit is {_limits.MaxTextChars}");
         }
         bool named = request.Namespace.Length > 0 || request.NamePrefix.Length > 0;
         if (named && (request.Namespace.Length == 0 || request.NamePrefix.Length == 0))
         {
-            throw new RpcException(StatusCode.InvalidArgument, "namespace and name_prefix go together: set both to name the sentences, or neither");
+            throw new RequestException("namespace and name_prefix go together: set both to name the sentences, or neither");
         }
         var spans = SentenceSplitter.Split(request.Text);
         if (spans.Count > _limits.MaxDocumentSentences)
         {
-            throw new RpcException(StatusCode.ResourceExhausted,
+            throw new RequestException(StatusCode.ResourceExhausted,
                 $"document has {spans.Count} sentences; the limit is {_limits.MaxDocumentSentences}: split it into several calls");
         }
         CheckDurability(request.Durability);
@@ -353,35 +310,35 @@ public sealed class LaitService
         switch (request.Task)
         {
             case TaskType.Unspecified:
-                throw new RpcException(StatusCode.InvalidArgument,
+                throw new RequestException(StatusCode.InvalidArgument,
                     "task is required: TASK_TYPE_CLASSIFY, TASK_TYPE_VERIFY_CLAIM, TASK_TYPE_YES_NO or TASK_TYPE_EXTRACTIVE_QA");
             case TaskType.Classify when count < 1:
-                throw new RpcException(StatusCode.InvalidArgument, "TASK_TYPE_CLASSIFY needs at least one segment");
+                throw new RequestException("TASK_TYPE_CLASSIFY needs at least one segment");
             case TaskType.VerifyClaim or TaskType.YesNo or TaskType.ExtractiveQa when count < 2:
-                throw new RpcException(StatusCode.InvalidArgument,
+                throw new RequestException(StatusCode.InvalidArgument,
                     $"{TaskName(request.Task)} needs at least two segments: segments[0] is the claim or question, the rest evidence or passage");
         }
         if (count > _limits.MaxSegmentsPerCall)
         {
-            throw new RpcException(StatusCode.ResourceExhausted, $"{count} segments in one call; the limit is {_limits.MaxSegmentsPerCall}");
+            throw new RequestException(StatusCode.ResourceExhausted, $"{count} segments in one call; the limit is {_limits.MaxSegmentsPerCall}");
         }
         if (request.Task == TaskType.VerifyClaim && count - 1 > _limits.MaxEvidencePerClaim)
         {
-            throw new RpcException(StatusCode.ResourceExhausted,
+            throw new RequestException(StatusCode.ResourceExhausted,
                 $"{count - 1} evidence segments for one claim; the limit is {_limits.MaxEvidencePerClaim}: split the evidence over several calls");
         }
         bool needsSpanHead = request.Task == TaskType.ExtractiveQa;
         if (needsSpanHead && !d.HasSpanHead)
         {
-            throw new RpcException(StatusCode.InvalidArgument, $"model '{d.Name}' has no question-answering head, so it cannot run TASK_TYPE_EXTRACTIVE_QA");
+            throw new RequestException($"model '{d.Name}' has no question-answering head, so it cannot run TASK_TYPE_EXTRACTIVE_QA");
         }
         if (!needsSpanHead && !d.HasClassificationHead)
         {
-            throw new RpcException(StatusCode.InvalidArgument, $"model '{d.Name}' has no classification head, so it cannot run {TaskName(request.Task)}");
+            throw new RequestException($"model '{d.Name}' has no classification head, so it cannot run {TaskName(request.Task)}");
         }
         if (request.TopK < 0 || request.NBest < 0 || request.MaxAnswerTokens < 0)
         {
-            throw new RpcException(StatusCode.InvalidArgument, "top_k, n_best and max_answer_tokens must not be negative");
+            throw new RequestException("top_k, n_best and max_answer_tokens must not be negative");
         }
     }
 
@@ -415,7 +372,7 @@ public sealed class LaitService
                     break;
                 }
                 default:
-                    throw new RpcException(StatusCode.InvalidArgument, $"segments[{i}] is empty: set segment_id, name or inline");
+                    throw new RequestException($"segments[{i}] is empty: set segment_id, name or inline");
             }
         }
         timings.TokenizeUs = Micros(tokenize);
@@ -452,7 +409,7 @@ public sealed class LaitService
             var parts = new List<string>();
             if (missingIds.Count > 0) parts.Add($"segment ids not stored: {string.Join(", ", missingIds.Distinct())}");
             if (missingNames.Count > 0) parts.Add($"segment names not found: {string.Join(", ", missingNames.Distinct())}");
-            throw new RpcException(StatusCode.NotFound, string.Join("; ", parts) + $" (model '{model.Description.Name}'); encode them first");
+            throw new RequestException(StatusCode.NotFound, string.Join("; ", parts) + $" (model '{model.Description.Name}'); encode them first");
         }
 
         if (inline.Count > 0)
@@ -477,13 +434,13 @@ public sealed class LaitService
         if (key.ModelFingerprint != d.Fingerprint || key.P != d.TowerLayers || key.TokenizerFingerprint != d.TokenizerFingerprint
             || key.PositionMode != d.PositionMode || state.Hidden != d.HiddenSize)
         {
-            throw new RpcException(StatusCode.InvalidArgument,
+            throw new RequestException(StatusCode.InvalidArgument,
                 $"segments[{index}] was encoded by a different model (or P / tokenizer) than '{d.Name}'; encode it with this model");
         }
         var expected = index == 0 ? SegmentRole.First : SegmentRole.Other;
         if (key.Role != expected)
         {
-            throw new RpcException(StatusCode.InvalidArgument,
+            throw new RequestException(StatusCode.InvalidArgument,
                 $"segments[{index}] was encoded as {RoleName(key.Role)} but is used as {(index == 0 ? "the first segment" : "a later segment")}; " +
                 $"encode it with {RoleName(expected)} (the role decides [CLS] and token types)");
         }
@@ -556,7 +513,7 @@ public sealed class LaitService
         if (yes < 0 && probabilities.Length == 2) yes = 1; // binary heads conventionally put the positive class second
         if (yes < 0)
         {
-            throw new RpcException(StatusCode.InvalidArgument,
+            throw new RequestException(StatusCode.InvalidArgument,
                 $"model '{model.Description.Name}' has no 'yes' label (labels: {string.Join(", ", labels)}), so it cannot run TASK_TYPE_YES_NO");
         }
         var result = new YesNoAnswer { YesProbability = probabilities[yes] };
@@ -581,7 +538,7 @@ public sealed class LaitService
             int tokens = segment.Tensor.TokenIds.Length;
             if (segment.Text is null || segment.Offsets is null)
             {
-                throw new RpcException(StatusCode.InvalidArgument,
+                throw new RequestException(StatusCode.InvalidArgument,
                     $"segments[{s}] is a stored segment; extractive QA needs the passage text to return answer offsets: send passages inline");
             }
             // The last token of a segment is [SEP]; special tokens have empty offsets and never start or end an answer.
@@ -673,12 +630,12 @@ public sealed class LaitService
     public async Task<ListSegmentsResponse> ListSegments(ListSegmentsRequest request, ServerCallContext context)
     {
         var model = _models.Resolve(request.Model);
-        if (request.Namespace.Length == 0) throw new RpcException(StatusCode.InvalidArgument, "namespace is required: names are listed per namespace");
+        if (request.Namespace.Length == 0) throw new RequestException("namespace is required: names are listed per namespace");
         ValidateNamespace(request.Namespace, "namespace");
         int pageSize = request.PageSize == 0 ? DefaultListPageSize : request.PageSize;
         if (pageSize < 1 || pageSize > NameRules.MaxPageSize)
         {
-            throw new RpcException(StatusCode.InvalidArgument, $"page_size must be in 1..{NameRules.MaxPageSize} (0 means {DefaultListPageSize})");
+            throw new RequestException($"page_size must be in 1..{NameRules.MaxPageSize} (0 means {DefaultListPageSize})");
         }
         var ct = context.CancellationToken;
         NamePage page;
@@ -688,7 +645,7 @@ public sealed class LaitService
         }
         catch (FormatException)
         {
-            throw new RpcException(StatusCode.InvalidArgument, "page_token was not issued by this server; start again with an empty page_token");
+            throw new RequestException("page_token was not issued by this server; start again with an empty page_token");
         }
         var got = await _store.GetManyAsync(page.Names.Select(n => n.Id).ToArray(), ct).ConfigureAwait(false);
         var response = new ListSegmentsResponse { NextPageToken = page.NextPageToken ?? "" };
@@ -752,18 +709,18 @@ public sealed class LaitService
         {
             SegmentInput.ContentOneofCase.Text => TokenizeText(model, input.Text, role, truncate, what),
             SegmentInput.ContentOneofCase.TokenIds => input.TokenIds.Ids.Count == 0
-                ? throw new RpcException(StatusCode.InvalidArgument, $"{what}: token_ids is empty")
+                ? throw new RequestException($"{what}: token_ids is empty")
                 : model.Model.FromTokenIds(ToArray(input.TokenIds.Ids), role, truncate),
-            _ => throw new RpcException(StatusCode.InvalidArgument, $"{what}: set text or token_ids"),
+            _ => throw new RequestException($"{what}: set text or token_ids"),
         };
     }
 
     private TokenizedSegment TokenizeText(ServedModelEntry model, string text, SegmentRole role, bool truncate, string what)
     {
-        if (string.IsNullOrWhiteSpace(text)) throw new RpcException(StatusCode.InvalidArgument, $"{what}: text is empty");
+        if (string.IsNullOrWhiteSpace(text)) throw new RequestException($"{what}: text is empty");
         if (text.Length > _limits.MaxTextChars)
         {
-            throw new RpcException(StatusCode.ResourceExhausted, $"{what}: {text.Length} characters; the limit is {_limits.MaxTextChars}");
+            throw new RequestException(StatusCode.ResourceExhausted, $"{what}: {text.Length} characters; the limit is {_limits.MaxTextChars}");
         }
         try
         {
@@ -789,7 +746,7 @@ public sealed class LaitService
         ValidateNamespace(name.Namespace, $"{field}.namespace");
         if (name.Name.Length == 0 || name.Name.Length > 512 || name.Name.Any(char.IsControl))
         {
-            throw new RpcException(StatusCode.InvalidArgument, $"{field}.name must be 1-512 characters without control characters");
+            throw new RequestException($"{field}.name must be 1-512 characters without control characters");
         }
     }
 
@@ -797,7 +754,7 @@ public sealed class LaitService
     {
         if (ns.Length is 0 or > 128 || !ns.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
         {
-            throw new RpcException(StatusCode.InvalidArgument, $"{field} must be 1-128 characters of [A-Za-z0-9._-], got '{ns}'");
+            throw new RequestException($"{field} must be 1-128 characters of [A-Za-z0-9._-], got '{ns}'");
         }
     }
 
@@ -805,7 +762,7 @@ public sealed class LaitService
     {
         if (count > _limits.MaxIdsPerLookup)
         {
-            throw new RpcException(StatusCode.ResourceExhausted, $"{count} ids and names in one call; the limit is {_limits.MaxIdsPerLookup}");
+            throw new RequestException(StatusCode.ResourceExhausted, $"{count} ids and names in one call; the limit is {_limits.MaxIdsPerLookup}");
         }
     }
 
@@ -813,7 +770,7 @@ public sealed class LaitService
     {
         if (!SegmentId.TryParse(text, out var id))
         {
-            throw new RpcException(StatusCode.InvalidArgument,
+            throw new RequestException(StatusCode.InvalidArgument,
                 $"{field} is not a segment id ('{Shorten(text)}'): ids are {SegmentId.HexLength} lowercase hex characters as returned by EncodeSegment");
         }
         return id;

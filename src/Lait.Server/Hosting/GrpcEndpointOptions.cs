@@ -1,6 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 
-namespace Lait.Transport.Hosting;
+namespace Lait.Server.Hosting;
 
 /// <summary>Where and how the server listens.</summary>
 public sealed class GrpcEndpointOptions
@@ -10,7 +10,7 @@ public sealed class GrpcEndpointOptions
     /// <summary>IP address to bind ("127.0.0.1" by default; "0.0.0.0" or "::" for every interface, "localhost" = loopback).</summary>
     public string Host { get; set; } = "127.0.0.1";
 
-    /// <summary>TCP port; 0 picks a free one (read it back from <see cref="GrpcServerHost.Port"/>).</summary>
+    /// <summary>TCP port; 0 picks a free one (read it back from the LISTENING line).</summary>
     public int Port { get; set; } = DefaultPort;
 
     /// <summary>A certificate to serve HTTP/2 over TLS (ALPN "h2") instead of h2c.</summary>

@@ -1,0 +1,43 @@
+using Grpc.Core;
+using Microsoft.Extensions.Logging;
+
+namespace Lait.Server.Interceptors;
+
+/// <summary>
+/// The one place where exceptions become statuses. <see cref="RpcException"/> passes unchanged; the
+/// known failures of the caller's request, the engine, the store and the batcher become their
+/// status (<see cref="StatusMapping"/>); a cancelled or expired call ends CANCELLED or
+/// DEADLINE_EXCEEDED; anything else is a bug: logged with its stack, answered INTERNAL with a
+/// message that does not leak the exception's text.
+/// </summary>
+public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : CallInterceptor
+{
+    public const string InternalMessage = "internal error: the server logged the details";
+
+    protected override async Task AroundAsync(ServerCallContext context, Func<Task> handler)
+    {
+        try
+        {
+            await handler().ConfigureAwait(false);
+        }
+        catch (RpcException)
+        {
+            throw;
+        }
+        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        {
+            throw DateTime.UtcNow >= context.Deadline
+                ? new RpcException(new Status(StatusCode.DeadlineExceeded, "deadline exceeded"))
+                : new RpcException(new Status(StatusCode.Cancelled, "call cancelled by the client"));
+        }
+        catch (Exception ex) when (StatusMapping.TryMap(ex, out Status status))
+        {
+            throw new RpcException(status);
+        }
+        catch (Exception ex)
+        {
+            logger.LogError(ex, "{Method} failed with an unexpected exception", context.Method);
+            throw new RpcException(new Status(StatusCode.Internal, InternalMessage));
+        }
+    }
+}

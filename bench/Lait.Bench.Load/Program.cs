@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Lait.Client;
-using Lait.Grpc.Wire;
+using Grpc.Core;
 using Lait.Protos.V1;
 using Lait.Reliability.Tests.Support;
 using Lait.Testing;
@@ -69,7 +69,7 @@ async Task<bool> RunLoadAsync()
                 long started = Stopwatch.GetTimestamp();
                 try
                 {
-                    var answer = await server.Client.CombineAsync(combine, CallOptions.WithTimeout(TimeSpan.FromSeconds(60)));
+                    var answer = await server.Client.CombineAsync(combine, LaitChannel.WithTimeout(TimeSpan.FromSeconds(60)));
                     combineLatencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                     if (Segments.Fingerprint(answer) != reference) Error("Combine: wrong answer");
                 }
@@ -131,12 +131,12 @@ static async Task StreamWorkerAsync(LaitClient client, int stream, int inFlight,
     {
         try
         {
-            using var call = client.EncodeSegment(CallOptions.WithTimeout(TimeSpan.FromMinutes(11)));
+            using var call = client.EncodeSegment(LaitChannel.WithTimeout(TimeSpan.FromMinutes(11)));
             var sent = new ConcurrentQueue<long>();
             using var window = new SemaphoreSlim(inFlight);
             var reader = Task.Run(async () =>
             {
-                while (await call.ResponseStream.MoveNext())
+                while (await call.ResponseStream.MoveNext(CancellationToken.None))
                 {
                     var ack = call.ResponseStream.Current;
                     sent.TryDequeue(out long started);

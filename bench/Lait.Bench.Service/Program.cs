@@ -70,11 +70,11 @@ return 0;
 
 static async Task<List<string>> IngestAsync(LaitClient client, string model, IEnumerable<(string Text, Role Role)> segments)
 {
-    using var call = client.EncodeSegment(CallOptions.WithTimeout(TimeSpan.FromMinutes(10)));
+    using var call = client.EncodeSegment(LaitChannel.WithTimeout(TimeSpan.FromMinutes(10)));
     var reader = Task.Run(async () =>
     {
         var ids = new List<string>();
-        while (await call.ResponseStream.MoveNext())
+        while (await call.ResponseStream.MoveNext(CancellationToken.None))
         {
             var ack = call.ResponseStream.Current;
             if (ack.Error is not null) throw new InvalidOperationException($"segment {ack.Sequence} failed: {ack.Error.Message}");

@@ -1,33 +1,30 @@
 using System.Diagnostics;
 using Google.Protobuf;
-using Google.Protobuf.Reflection;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Lait.Client;
 using Lait.Test.V1;
 
 namespace Lait.Bench.Transport;
 
-/// <summary>The C# side: Lait.Client over HttpClient HTTP/2 (h2c), one channel, calls one after another.</summary>
+/// <summary>The C# side: a generated Echo client on Grpc.Net.Client (h2c, the channel Lait.Client makes), calls one after another.</summary>
 public static class CSharpClientBench
 {
-    private static readonly ServiceDescriptor Echo = EchoReflection.Descriptor.FindTypeByName<ServiceDescriptor>("Echo");
-    private static readonly Method<EchoRequest, EchoResponse> Unary = Method<EchoRequest, EchoResponse>.Create(Echo, "Unary");
-    private static readonly Method<EchoRequest, EchoResponse> ServerStream = Method<EchoRequest, EchoResponse>.Create(Echo, "ServerStream");
-    private static readonly Method<EchoRequest, EchoResponse> Bidi = Method<EchoRequest, EchoResponse>.Create(Echo, "Bidi");
-
     public static async Task<BenchResult> RunAsync(string address, BenchSettings settings)
     {
-        using var channel = GrpcChannel.ForAddress($"http://{address}", new GrpcChannelOptions { MaxReceiveMessageSize = 64 * 1024 * 1024 });
+        using GrpcChannel channel = LaitChannel.ForAddress($"http://{address}", new LaitChannelOptions { MaxReceiveMessageSize = 64 * 1024 * 1024 });
+        var client = new Echo.EchoClient(channel);
         var small = new EchoRequest { Message = "bench", Payload = ByteString.CopyFrom(new byte[settings.SmallBytes]) };
         for (int i = 0; i < settings.Warmup; i++)
         {
-            await channel.UnaryAsync(Unary, small, CallOptions.WithTimeout(TimeSpan.FromSeconds(30)));
+            await client.UnaryAsync(small, LaitChannel.WithTimeout(TimeSpan.FromSeconds(30)));
         }
 
         double[] latencies = new double[settings.UnaryCalls];
         for (int i = 0; i < latencies.Length; i++)
         {
             long start = Stopwatch.GetTimestamp();
-            await channel.UnaryAsync(Unary, small, CallOptions.WithTimeout(TimeSpan.FromSeconds(30)));
+            await client.UnaryAsync(small, LaitChannel.WithTimeout(TimeSpan.FromSeconds(30)));
             latencies[i] = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
         }
 
@@ -37,23 +34,23 @@ public static class CSharpClientBench
         var bidis = new List<StreamTiming>();
         foreach ((int size, int count) in settings.Streams)
         {
-            await ServerStreamAsync(channel, size, Math.Min(count, 50)); // warm-up
-            streams.Add(await ServerStreamAsync(channel, size, count));
-            await BidiAsync(channel, size, Math.Min(count, 50));
-            bidis.Add(await BidiAsync(channel, size, count));
+            await ServerStreamAsync(client, size, Math.Min(count, 50)); // warm-up
+            streams.Add(await ServerStreamAsync(client, size, count));
+            await BidiAsync(client, size, Math.Min(count, 50));
+            bidis.Add(await BidiAsync(client, size, count));
         }
 
         return new BenchResult(latencies, streams, bidis);
     }
 
-    private static async Task<StreamTiming> ServerStreamAsync(GrpcChannel channel, int size, int count)
+    private static async Task<StreamTiming> ServerStreamAsync(Echo.EchoClient client, int size, int count)
     {
         long start = Stopwatch.GetTimestamp();
-        using AsyncServerStreamingCall<EchoResponse> call = channel.AsyncServerStreamingCall(
-            ServerStream, new EchoRequest { Repeat = count, ResponsePayloadSize = size }, CallOptions.WithTimeout(TimeSpan.FromMinutes(10)));
+        using AsyncServerStreamingCall<EchoResponse> call = client.ServerStream(
+            new EchoRequest { Repeat = count, ResponsePayloadSize = size }, LaitChannel.WithTimeout(TimeSpan.FromMinutes(10)));
         int received = 0;
         long bytes = 0;
-        while (await call.ResponseStream.MoveNext())
+        while (await call.ResponseStream.MoveNext(CancellationToken.None))
         {
             received++;
             bytes += call.ResponseStream.Current.Payload.Length;
@@ -65,11 +62,11 @@ public static class CSharpClientBench
     }
 
     /// <summary>Requests are written as fast as flow control allows while replies are read.</summary>
-    private static async Task<StreamTiming> BidiAsync(GrpcChannel channel, int size, int count)
+    private static async Task<StreamTiming> BidiAsync(Echo.EchoClient client, int size, int count)
     {
         var request = new EchoRequest { Payload = ByteString.CopyFrom(new byte[size]) };
         long start = Stopwatch.GetTimestamp();
-        using AsyncDuplexStreamingCall<EchoRequest, EchoResponse> call = channel.AsyncDuplexStreamingCall(Bidi, CallOptions.WithTimeout(TimeSpan.FromMinutes(10)));
+        using AsyncDuplexStreamingCall<EchoRequest, EchoResponse> call = client.Bidi(LaitChannel.WithTimeout(TimeSpan.FromMinutes(10)));
         Task writer = Task.Run(async () =>
         {
             for (int i = 0; i < count; i++)
@@ -80,7 +77,7 @@ public static class CSharpClientBench
             await call.RequestStream.CompleteAsync();
         });
         int received = 0;
-        while (await call.ResponseStream.MoveNext())
+        while (await call.ResponseStream.MoveNext(CancellationToken.None))
         {
             received++;
         }

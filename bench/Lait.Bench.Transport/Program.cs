@@ -1,7 +1,7 @@
 using System.Globalization;
 using Lait.Bench.Transport;
 
-// Transport benchmark: starts tests/Lait.Transport.EchoServer on 127.0.0.1, then measures, against
+// Transport benchmark: starts tests/Lait.Interop.EchoServer (Grpc.AspNetCore) on 127.0.0.1, then measures, against
 // that one server, unary latency and server-streaming / bidi throughput from the C# client
 // (clients/csharp/Lait.Client) and from the Python client (Debian's grpcio), with the same message
 // sizes and bounded counts, and prints a markdown table. Usage:

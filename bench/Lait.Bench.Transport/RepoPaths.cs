@@ -9,7 +9,7 @@ public static class RepoPaths
     {
         var tfmDir = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         string configuration = tfmDir.Parent?.Name ?? "Release";
-        return Path.Combine(Root, "tests", "Lait.Transport.EchoServer", "bin", configuration, tfmDir.Name, "Lait.Transport.EchoServer.dll");
+        return Path.Combine(Root, "tests", "Lait.Interop.EchoServer", "bin", configuration, tfmDir.Name, "Lait.Interop.EchoServer.dll");
     }
 
     private static string FindRoot()

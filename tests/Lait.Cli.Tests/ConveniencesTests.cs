@@ -1,6 +1,6 @@
 using Lait.Client;
 using Lait.Client.Conveniences;
-using Lait.Grpc.Wire;
+using Grpc.Core;
 using Lait.Protos.V1;
 
 namespace Lait.Cli.Tests;
@@ -12,7 +12,7 @@ public class ConveniencesTests(TwoModelServerFixture fixture)
 
     private LaitClient Client => fixture.Server.Client;
 
-    private static CallOptions Timeout => CallOptions.WithTimeout(TimeSpan.FromSeconds(60));
+    private static CallOptions Timeout => LaitChannel.WithTimeout(TimeSpan.FromSeconds(60));
 
     private static async Task<List<T>> ToListAsync<T>(IAsyncEnumerable<T> source)
     {

@@ -19,7 +19,7 @@ public static class RepoPaths
         var tfmDir = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         string tfm = tfmDir.Name;
         string configuration = tfmDir.Parent?.Name ?? "Release";
-        return Path.Combine(Root, "tests", "Lait.Transport.EchoServer", "bin", configuration, tfm, "Lait.Transport.EchoServer.dll");
+        return Path.Combine(Root, "tests", "Lait.Interop.EchoServer", "bin", configuration, tfm, "Lait.Interop.EchoServer.dll");
     }
 
     private static string FindRoot()

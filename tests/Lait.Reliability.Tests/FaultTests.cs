@@ -1,8 +1,9 @@
+using Grpc.Net.Client;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Lait.Client;
-using Lait.Grpc.Wire;
+using Grpc.Core;
 using Lait.Protos.V1;
 using Lait.Reliability.Tests.Support;
 using Lait.Testing;
@@ -61,7 +62,7 @@ public class FaultTests(ITestOutputHelper output)
                 {
                     try
                     {
-                        string got = Segments.Fingerprint(await server.Client.CombineAsync(Segments.Verify(fixedIds), CallOptions.WithTimeout(TimeSpan.FromSeconds(20))));
+                        string got = Segments.Fingerprint(await server.Client.CombineAsync(Segments.Verify(fixedIds), LaitChannel.WithTimeout(TimeSpan.FromSeconds(20))));
                         Count(got == reference ? "combine ok" : "combine WRONG ANSWER");
                     }
                     catch (RpcException e)
@@ -129,11 +130,11 @@ public class FaultTests(ITestOutputHelper output)
         var abandoned = new List<Task>();
         for (int s = 0; s < streams; s++)
         {
-            var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{server.Port}");
+            var channel = LaitChannel.ForAddress($"http://127.0.0.1:{server.Port}");
             channels.Add(channel);
             var client = new LaitClient(channel);
             using var cancel = new CancellationTokenSource();
-            var call = client.EncodeSegment(new CallOptions { CancellationToken = cancel.Token, Deadline = DateTime.UtcNow.AddMinutes(2) });
+            var call = client.EncodeSegment(new CallOptions(deadline: DateTime.UtcNow.AddMinutes(2), cancellationToken: cancel.Token));
             int stream = s;
             var writing = Task.Run(async () =>
             {
@@ -149,7 +150,7 @@ public class FaultTests(ITestOutputHelper output)
             });
             // Drop the client only once the server has the call and is acknowledging (else a cancel
             // before the request left would test nothing), while the writer still has segments in flight.
-            Assert.True(await call.ResponseStream.MoveNext(), "no first acknowledgement");
+            Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None), "no first acknowledgement");
             await Task.Delay(100);
             if (s % 2 == 0) cancel.Cancel();
             else call.Dispose();

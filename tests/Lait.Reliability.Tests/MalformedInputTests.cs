@@ -45,7 +45,7 @@ public class MalformedInputTests(ITestOutputHelper output)
             }
         }
         foreach (var m in messages) output.WriteLine(m);
-        output.WriteLine($"{count} cases; grpc-status counts: {string.Join(", ", codes.Select(kv => $"{(Lait.Grpc.Wire.StatusCode)kv.Key}={kv.Value}"))}");
+        output.WriteLine($"{count} cases; grpc-status counts: {string.Join(", ", codes.Select(kv => $"{(Grpc.Core.StatusCode)kv.Key}={kv.Value}"))}");
 
         Assert.True(failures.Count == 0, $"{failures.Count} of {count} cases without a proper gRPC status:\n{string.Join("\n", failures.Take(20))}\nserver log tail:\n{Tail(server.Log)}");
         // The server still answers, and answers exactly as before.

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Lait.Client;
-using Lait.Grpc.Wire;
+using Grpc.Core;
 using Lait.Protos.V1;
 using Lait.Reliability.Tests.Support;
 using Lait.Testing;
@@ -50,12 +50,12 @@ public class SecurityTests
         // Health needs no key (load balancers and kubelets probe without one).
         var health = await raw.SendAsync("/grpc.health.v1.Health/Check", RawGrpc.Frame(FrameFuzzer.Targets.First(t => t.Path.EndsWith("/Check")).ValidMessage));
         Assert.Equal(0, health.GrpcStatus);
-        Assert.Equal(ServingStatus.Serving, await new HealthClient(server.Channel).CheckAsync());
+        Assert.Equal(ServingStatus.Serving, await ServerProcess.CheckHealthAsync(server.Channel));
 
         // The typed client: refused without the key, served with it.
         var refused = await Assert.ThrowsAsync<RpcException>(() => server.Client.CombineAsync(InlineCombine()).ResponseAsync);
         Assert.Equal(StatusCode.Unauthenticated, refused.StatusCode);
-        using var keyed = GrpcChannel.ForAddress($"http://127.0.0.1:{server.Port}", new GrpcChannelOptions { ApiKey = Key });
+        using var keyed = LaitChannel.ForAddress($"http://127.0.0.1:{server.Port}", new LaitChannelOptions { ApiKey = Key });
         var answer = await new LaitClient(keyed).CombineAsync(InlineCombine());
         Assert.Equal(3, answer.ClaimVerification.VerdictScores.Count);
     }
@@ -81,11 +81,11 @@ public class SecurityTests
         Assert.Equal(Segments.Fingerprint(inline), Segments.Fingerprint(stored));
 
         // A client that does not trust the certificate gets no answer, and plaintext gets none either.
-        using var untrusting = GrpcChannel.ForAddress($"https://127.0.0.1:{server.Port}", new GrpcChannelOptions { ApiKey = Key });
+        using var untrusting = LaitChannel.ForAddress($"https://127.0.0.1:{server.Port}", new LaitChannelOptions { ApiKey = Key });
         var untrusted = await Assert.ThrowsAsync<RpcException>(() => new LaitClient(untrusting).ListModelsAsync(new ListModelsRequest()).ResponseAsync);
         Assert.Equal(StatusCode.Unavailable, untrusted.StatusCode);
-        using var plaintext = GrpcChannel.ForAddress($"http://127.0.0.1:{server.Port}", new GrpcChannelOptions { ApiKey = Key });
-        await Assert.ThrowsAsync<RpcException>(() => new LaitClient(plaintext).ListModelsAsync(new ListModelsRequest(), CallOptions.WithTimeout(TimeSpan.FromSeconds(10))).ResponseAsync);
+        using var plaintext = LaitChannel.ForAddress($"http://127.0.0.1:{server.Port}", new LaitChannelOptions { ApiKey = Key });
+        await Assert.ThrowsAsync<RpcException>(() => new LaitClient(plaintext).ListModelsAsync(new ListModelsRequest(), LaitChannel.WithTimeout(TimeSpan.FromSeconds(10))).ResponseAsync);
     }
 
     private static CombineRequest InlineCombine()

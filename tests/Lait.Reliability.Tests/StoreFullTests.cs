@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Lait.Grpc.Wire;
+using Grpc.Core;
 using Lait.Protos.V1;
 using Lait.Reliability.Tests.Support;
 using Lait.Testing;

@@ -1,5 +1,5 @@
 using Lait.Client;
-using Lait.Grpc.Wire;
+using Grpc.Core;
 using Lait.Protos.V1;
 using Lait.Reliability.Tests.Support;
 using Lait.Testing;
@@ -36,7 +36,7 @@ public class StoreMemoryTests
         });
         var combine = Segments.Verify([results[0][0].SegmentId, results[1][0].SegmentId]);
         combine.Segments[0] = new SegmentRef { Inline = new SegmentInput { Text = "the sky is blue ." } };
-        var answer = await server.Client.CombineAsync(combine, CallOptions.WithTimeout(TimeSpan.FromSeconds(10)));
+        var answer = await server.Client.CombineAsync(combine, LaitChannel.WithTimeout(TimeSpan.FromSeconds(10)));
         Assert.Equal(3, answer.ClaimVerification.VerdictScores.Count);
     }
 }

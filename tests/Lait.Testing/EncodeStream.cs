@@ -8,11 +8,11 @@ public static class EncodeStream
 {
     public static async Task<List<EncodeSegmentResponse>> EncodeAllAsync(LaitClient client, IEnumerable<EncodeSegmentRequest> requests, TimeSpan? timeout = null)
     {
-        using var call = client.EncodeSegment(CallOptions.WithTimeout(timeout ?? TimeSpan.FromSeconds(60)));
+        using var call = client.EncodeSegment(LaitChannel.WithTimeout(timeout ?? TimeSpan.FromSeconds(60)));
         var reader = Task.Run(async () =>
         {
             var acks = new List<EncodeSegmentResponse>();
-            while (await call.ResponseStream.MoveNext()) acks.Add(call.ResponseStream.Current);
+            while (await call.ResponseStream.MoveNext(CancellationToken.None)) acks.Add(call.ResponseStream.Current);
             return acks;
         });
         foreach (var request in requests) await call.RequestStream.WriteAsync(request);

@@ -1,8 +1,9 @@
+using Grpc.Net.Client;
 using System.Diagnostics;
 using System.Net.Security;
 using System.Text;
 using Lait.Client;
-using Lait.Grpc.Wire;
+using Grpc.Core;
 using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
 
 namespace Lait.Testing;
@@ -73,6 +74,11 @@ public sealed class ServerProcess : IAsyncDisposable
             psi.ArgumentList.Add("--metrics-port");
             psi.ArgumentList.Add("-1");
         }
+        if (!args.Contains("--http-port"))
+        {
+            psi.ArgumentList.Add("--http-port");
+            psi.ArgumentList.Add("-1");
+        }
         psi.Environment.Remove("OPENBLAS_CORETYPE");
         var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start the server");
         var log = new StringBuilder();
@@ -109,19 +115,18 @@ public sealed class ServerProcess : IAsyncDisposable
         }
 
         string scheme = tlsValidation is null ? "http" : "https";
-        var channel = GrpcChannel.ForAddress($"{scheme}://127.0.0.1:{port}", new GrpcChannelOptions { ServerCertificateValidation = tlsValidation, ApiKey = apiKey });
+        var channel = LaitChannel.ForAddress($"{scheme}://127.0.0.1:{port}", new LaitChannelOptions { ServerCertificateValidation = tlsValidation, ApiKey = apiKey });
         var server = new ServerProcess(process, port, channel);
         lock (log) server._log.Append(log);
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (server._log) server._log.AppendLine(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (server._log) server._log.AppendLine(e.Data); };
-        var health = new HealthClient(server.Channel);
-        var until = DateTime.UtcNow.AddSeconds(60);
+                var until = DateTime.UtcNow.AddSeconds(60);
         while (true)
         {
             if (process.HasExited) throw new InvalidOperationException($"server exited with {process.ExitCode}:\n{server.Log}");
             try
             {
-                if (await health.CheckAsync("lait.v1.Lait") == ServingStatus.Serving) return server;
+                if (await CheckHealthAsync(server.Channel, "lait.v1.Lait") == ServingStatus.Serving) return server;
             }
             catch (RpcException) when (DateTime.UtcNow < until)
             {
@@ -133,6 +138,14 @@ public sealed class ServerProcess : IAsyncDisposable
             }
             await Task.Delay(50);
         }
+    }
+
+    /// <summary>grpc.health.v1 Check of <paramref name="service"/> ("" = the server) through the generated health client.</summary>
+    public static async Task<ServingStatus> CheckHealthAsync(GrpcChannel channel, string service = "")
+    {
+        var reply = await new Grpc.Health.V1.Health.HealthClient(channel)
+            .CheckAsync(new Grpc.Health.V1.HealthCheckRequest { Service = service }, deadline: DateTime.UtcNow.AddSeconds(10));
+        return reply.Status;
     }
 
     /// <summary>Resident set size of the server process in KiB, from /proc/&lt;pid&gt;/status (VmRSS).</summary>

@@ -1,6 +1,6 @@
 using System.Net.Sockets;
 using System.Text;
-using Lait.Grpc.Wire;
+using Grpc.Core;
 
 namespace Lait.Cli;
 

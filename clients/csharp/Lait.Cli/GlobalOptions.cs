@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Lait.Client;
 
 namespace Lait.Cli;
@@ -62,8 +64,8 @@ public sealed class GlobalOptions
         double timeout = parse.GetValue(Timeout);
         if (!(timeout > 0) || double.IsInfinity(timeout)) throw new UsageException($"--timeout must be a positive number of seconds, got {timeout}");
         string? apiKey = parse.GetValue(ApiKey) ?? (Environment.GetEnvironmentVariable("LAIT_API_KEY") is { Length: > 0 } k ? k : null);
-        var options = new GrpcChannelOptions { ApiKey = apiKey };
-        var channel = GrpcChannel.ForAddress(uri, options);
+        var options = new LaitChannelOptions { ApiKey = apiKey };
+        var channel = LaitChannel.ForAddress(uri, options);
         return new Session(channel, TimeSpan.FromSeconds(timeout), parse.GetValue(Json), parse.GetValue(Model) ?? "");
     }
 }
@@ -76,7 +78,7 @@ public sealed class Session(GrpcChannel channel, TimeSpan timeout, bool json, st
     public bool Json { get; } = json;
     public string Model { get; } = model;
 
-    public CallOptions Call(CancellationToken cancellationToken) => CallOptions.WithTimeout(Timeout, cancellationToken: cancellationToken);
+    public CallOptions Call(CancellationToken cancellationToken) => LaitChannel.WithTimeout(Timeout, cancellationToken: cancellationToken);
 
     public void Dispose() => Channel.Dispose();
 }

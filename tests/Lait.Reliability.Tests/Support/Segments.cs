@@ -24,11 +24,11 @@ public static class Segments
     /// <summary>Streams the texts through one EncodeSegment call and returns every acknowledgement.</summary>
     public static async Task<List<EncodeSegmentResponse>> EncodeAsync(LaitClient client, IEnumerable<(string Text, Role Role)> segments, TimeSpan? timeout = null)
     {
-        using var call = client.EncodeSegment(CallOptions.WithTimeout(timeout ?? TimeSpan.FromSeconds(60)));
+        using var call = client.EncodeSegment(LaitChannel.WithTimeout(timeout ?? TimeSpan.FromSeconds(60)));
         var reader = Task.Run(async () =>
         {
             var acks = new List<EncodeSegmentResponse>();
-            while (await call.ResponseStream.MoveNext()) acks.Add(call.ResponseStream.Current);
+            while (await call.ResponseStream.MoveNext(CancellationToken.None)) acks.Add(call.ResponseStream.Current);
             return acks;
         });
         foreach (var (text, role) in segments) await call.RequestStream.WriteAsync(Request(text, role));
@@ -46,10 +46,10 @@ public static class Segments
     {
         try
         {
-            using var call = client.EncodeSegment(CallOptions.WithTimeout(TimeSpan.FromMinutes(5)));
+            using var call = client.EncodeSegment(LaitChannel.WithTimeout(TimeSpan.FromMinutes(5)));
             var reader = Task.Run(async () =>
             {
-                while (await call.ResponseStream.MoveNext())
+                while (await call.ResponseStream.MoveNext(CancellationToken.None))
                 {
                     var ack = call.ResponseStream.Current;
                     if (ack.Error is null) acknowledged.Add(ack.SegmentId);

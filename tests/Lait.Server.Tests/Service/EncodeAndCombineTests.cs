@@ -1,5 +1,5 @@
 using Lait.Client;
-using Lait.Grpc.Wire;
+using Grpc.Core;
 using Lait.Protos.V1;
 using Lait.Testing;
 
@@ -214,7 +214,7 @@ public class EncodeAndCombineTests(TinyServerFixture fixture) : IClassFixture<Ti
         var request = new CombineRequest { Task = TaskType.Classify };
         request.Segments.Add(Inline("The sky is blue."));
         var ex = await Assert.ThrowsAsync<RpcException>(() =>
-            Client.CombineAsync(request, new CallOptions { Deadline = DateTime.UtcNow.AddMilliseconds(-1) }).ResponseAsync);
+            Client.CombineAsync(request, new CallOptions(deadline: DateTime.UtcNow.AddMilliseconds(-1))).ResponseAsync);
         Assert.Equal(StatusCode.DeadlineExceeded, ex.StatusCode);
     }
 

@@ -1,5 +1,5 @@
 using Lait.Client;
-using Lait.Grpc.Wire;
+using Grpc.Core;
 using Lait.Protos.V1;
 using Lait.Testing;
 
@@ -77,33 +77,33 @@ public class LimitsTests(SmallLimitsServerFixture fixture) : IClassFixture<Small
     [Fact]
     public async Task SecondConcurrentStreamIsRefusedAndTheFirstGoesOn()
     {
-        using var first = Client.EncodeSegment(CallOptions.WithTimeout(TimeSpan.FromSeconds(30)));
+        using var first = Client.EncodeSegment(LaitChannel.WithTimeout(TimeSpan.FromSeconds(30)));
         await first.RequestStream.WriteAsync(new EncodeSegmentRequest { Segment = new SegmentInput { Text = "The sky is blue." } });
-        Assert.True(await first.ResponseStream.MoveNext());
+        Assert.True(await first.ResponseStream.MoveNext(CancellationToken.None));
 
-        using var second = Client.EncodeSegment(CallOptions.WithTimeout(TimeSpan.FromSeconds(30)));
+        using var second = Client.EncodeSegment(LaitChannel.WithTimeout(TimeSpan.FromSeconds(30)));
         await second.RequestStream.WriteAsync(new EncodeSegmentRequest { Segment = new SegmentInput { Text = "Grass is green." } });
-        var ex = await Assert.ThrowsAsync<RpcException>(() => second.ResponseStream.MoveNext());
+        var ex = await Assert.ThrowsAsync<RpcException>(() => second.ResponseStream.MoveNext(CancellationToken.None));
         Assert.Equal(StatusCode.ResourceExhausted, ex.StatusCode);
         Assert.Contains("concurrent EncodeSegment streams", ex.Status.Detail);
 
         await first.RequestStream.WriteAsync(new EncodeSegmentRequest { Segment = new SegmentInput { Text = "Grass is green." } });
-        Assert.True(await first.ResponseStream.MoveNext());
+        Assert.True(await first.ResponseStream.MoveNext(CancellationToken.None));
         Assert.Equal(1UL, first.ResponseStream.Current.Sequence);
         await first.RequestStream.CompleteAsync();
-        Assert.False(await first.ResponseStream.MoveNext());
+        Assert.False(await first.ResponseStream.MoveNext(CancellationToken.None));
     }
 
     [Fact]
     public async Task DurableAcknowledgementIsRefusedByACheckpointModeServer()
     {
-        using var call = Client.EncodeSegment(CallOptions.WithTimeout(TimeSpan.FromSeconds(30)));
+        using var call = Client.EncodeSegment(LaitChannel.WithTimeout(TimeSpan.FromSeconds(30)));
         await call.RequestStream.WriteAsync(new EncodeSegmentRequest { Segment = new SegmentInput { Text = "Ice is cold." }, Durability = Durability.Durable });
         await call.RequestStream.WriteAsync(new EncodeSegmentRequest { Segment = new SegmentInput { Text = "Ice is cold." }, Durability = Durability.Checkpoint });
         await call.RequestStream.CompleteAsync();
-        Assert.True(await call.ResponseStream.MoveNext());
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
         Assert.Equal((int)StatusCode.FailedPrecondition, call.ResponseStream.Current.Error.Code);
-        Assert.True(await call.ResponseStream.MoveNext());
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
         Assert.Null(call.ResponseStream.Current.Error);
     }
 

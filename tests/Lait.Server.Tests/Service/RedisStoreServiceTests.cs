@@ -1,5 +1,5 @@
 using Lait.Client;
-using Lait.Grpc.Wire;
+using Grpc.Core;
 using Lait.Protos.V1;
 using Lait.Testing;
 using RedisFactAttribute = Lait.Store.Tests.Support.RedisFactAttribute;
@@ -77,10 +77,10 @@ public class RedisStoreServiceTests
         using var dir = new TempDirectory();
         string model = TinyModelWriter.Write(dir.Sub("tiny"), new TinyModelWriter.Options());
         await using var server = await ServerProcess.StartAsync("--model-dir", model, "--store", "redis", "--redis", redis.Configuration);
-        using var call = server.Client.EncodeSegment(CallOptions.WithTimeout(TimeSpan.FromSeconds(30)));
+        using var call = server.Client.EncodeSegment(LaitChannel.WithTimeout(TimeSpan.FromSeconds(30)));
         await call.RequestStream.WriteAsync(new EncodeSegmentRequest { Segment = new SegmentInput { Text = "Fire is hot." }, Durability = Durability.Durable });
         await call.RequestStream.CompleteAsync();
-        Assert.True(await call.ResponseStream.MoveNext());
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
         Assert.Equal((int)StatusCode.FailedPrecondition, call.ResponseStream.Current.Error.Code);
     }
 }

@@ -1,6 +1,6 @@
 using System.Net.Http;
 using Lait.Client;
-using Lait.Grpc.Wire;
+using Grpc.Core;
 using Lait.Protos.V1;
 using Lait.Testing;
 using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
@@ -69,15 +69,15 @@ public class ServerLifecycleTests
         string model = TinyModelWriter.Write(dir.Sub("tiny"), new TinyModelWriter.Options());
         await using var server = await ServerProcess.StartAsync("--model-dir", model, "--store-dir", dir.Sub("store"), "--api-key", "s3cret");
 
-        Assert.Equal(ServingStatus.Serving, await new HealthClient(server.Channel).CheckAsync());
+        Assert.Equal(ServingStatus.Serving, await ServerProcess.CheckHealthAsync(server.Channel));
         var noKey = await Assert.ThrowsAsync<RpcException>(() => server.Client.ListModelsAsync(new ListModelsRequest()).ResponseAsync);
         Assert.Equal(StatusCode.Unauthenticated, noKey.StatusCode);
 
-        using var wrong = GrpcChannel.ForAddress($"http://127.0.0.1:{server.Port}", new GrpcChannelOptions { ApiKey = "nope" });
+        using var wrong = LaitChannel.ForAddress($"http://127.0.0.1:{server.Port}", new LaitChannelOptions { ApiKey = "nope" });
         var wrongKey = await Assert.ThrowsAsync<RpcException>(() => new LaitClient(wrong).ListModelsAsync(new ListModelsRequest()).ResponseAsync);
         Assert.Equal(StatusCode.Unauthenticated, wrongKey.StatusCode);
 
-        using var right = GrpcChannel.ForAddress($"http://127.0.0.1:{server.Port}", new GrpcChannelOptions { ApiKey = "s3cret" });
+        using var right = LaitChannel.ForAddress($"http://127.0.0.1:{server.Port}", new LaitChannelOptions { ApiKey = "s3cret" });
         Assert.Single((await new LaitClient(right).ListModelsAsync(new ListModelsRequest())).Models);
     }
 

@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Lait.Client;
 using Lait.Client.Conveniences;
-using Lait.Grpc.Wire;
+using Grpc.Core;
 using Lait.Protos.V1;
 
 namespace Lait.Cli.Commands;
@@ -102,10 +102,10 @@ public static class BenchCommand
     private static async Task<List<string>> StoreAsync(Session session, List<string> texts, Role role, CancellationToken cancellationToken)
     {
         var ids = new List<string>(texts.Count);
-        var options = new IngestOptions { Model = session.Model, Role = role, CallOptions = CallOptions.WithTimeout(session.Timeout * Math.Max(1, texts.Count / 100), cancellationToken: cancellationToken) };
+        var options = new IngestOptions { Model = session.Model, Role = role, CallOptions = LaitChannel.WithTimeout(session.Timeout * Math.Max(1, texts.Count / 100), cancellationToken: cancellationToken) };
         await foreach (var ack in session.Client.IngestAsync(texts, options, cancellationToken))
         {
-            if (ack.Error is not null) throw new RpcException((StatusCode)ack.Error.Code, ack.Error.Message);
+            if (ack.Error is not null) throw new RpcException(new Status((StatusCode)ack.Error.Code, ack.Error.Message));
             ids.Add(ack.SegmentId);
         }
         return ids;

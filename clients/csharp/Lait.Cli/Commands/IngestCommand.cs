@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Lait.Client;
-using Lait.Grpc.Wire;
+using Grpc.Core;
 using Lait.Protos.V1;
 using Spectre.Console;
 

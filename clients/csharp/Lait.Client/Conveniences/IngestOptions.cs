@@ -1,3 +1,4 @@
+using Grpc.Core;
 using Lait.Protos.V1;
 
 namespace Lait.Client.Conveniences;

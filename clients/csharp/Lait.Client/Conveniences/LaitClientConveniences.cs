@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using Lait.Grpc.Wire;
+using Grpc.Core;
 using Lait.Protos.V1;
 
 namespace Lait.Client.Conveniences;
@@ -24,9 +24,9 @@ public static class LaitClientConveniences
         options ??= new IngestOptions();
         if (options.MaxInFlight < 1) throw new ArgumentOutOfRangeException(nameof(options), "MaxInFlight must be at least 1");
 
-        CallOptions callOptions = options.CallOptions ?? CallOptions.Default;
+        CallOptions callOptions = options.CallOptions ?? default;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, callOptions.CancellationToken);
-        using var call = client.EncodeSegment(callOptions with { CancellationToken = stop.Token });
+        using var call = client.EncodeSegment(callOptions.WithCancellationToken(stop.Token));
         // One permit per unacknowledged segment: the writer takes one before each write, the reader returns one per ack.
         using var window = new SemaphoreSlim(options.MaxInFlight, options.MaxInFlight);
 
@@ -180,7 +180,7 @@ public static class LaitClientConveniences
 
     private static async Task<CombineResponse> CombineAsync(LaitClient client, CombineRequest request, CombineOptions options)
     {
-        using var call = client.CombineAsync(request, options.CallOptions);
+        using var call = client.CombineAsync(request, options.CallOptions ?? default);
         return await call.ResponseAsync.ConfigureAwait(false);
     }
 
@@ -190,5 +190,5 @@ public static class LaitClientConveniences
     private static SegmentRef Inline(string text) => new() { Inline = new SegmentInput { Text = text } };
 
     private static RpcException UnexpectedResult(CombineResponse response) =>
-        new(StatusCode.Internal, $"the server answered with result '{response.ResultCase}' for this task");
+        new(new Status(StatusCode.Internal, $"the server answered with result '{response.ResultCase}' for this task"));
 }

@@ -6,11 +6,11 @@
 //   Lait.Examples ask QUESTION PASSAGE [MODEL]    answer a yes/no question over a passage
 using Lait.Client;
 using Lait.Examples;
-using Lait.Grpc.Wire;
+using Grpc.Core;
 
 string address = Environment.GetEnvironmentVariable("LAIT_ADDRESS") is { Length: > 0 } a ? a : "http://127.0.0.1:50051";
-var options = new GrpcChannelOptions { ApiKey = Environment.GetEnvironmentVariable("LAIT_API_KEY") is { Length: > 0 } k ? k : null };
-using var channel = GrpcChannel.ForAddress(address, options);
+var options = new LaitChannelOptions { ApiKey = Environment.GetEnvironmentVariable("LAIT_API_KEY") is { Length: > 0 } k ? k : null };
+using var channel = LaitChannel.ForAddress(address, options);
 var client = new LaitClient(channel);
 
 try

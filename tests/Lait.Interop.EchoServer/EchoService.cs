@@ -1,62 +1,51 @@
 using Google.Protobuf;
+using Grpc.Core;
 using Grpc.Health.V1;
-using Lait.Grpc.Wire;
+using Grpc.HealthCheck;
 using Lait.Test.V1;
-using Lait.Transport;
-using Lait.Transport.Health;
 
-namespace Lait.Transport.EchoServer;
+namespace Lait.Interop.EchoServer;
 
 /// <summary>lait.test.v1.Echo: the semantics are documented in tests/protos/lait/test/v1/echo.proto.</summary>
-public sealed class EchoService
+public sealed class EchoService(HealthServiceImpl health, EchoCounters counters) : Echo.EchoBase
 {
     public const string ServiceName = "lait.test.v1.Echo";
 
-    private readonly HealthService _health;
-    private long _cancelledCalls;
-    private long _completedCalls;
+    public override Task<EchoResponse> Unary(EchoRequest request, ServerCallContext context) =>
+        Counted(context, () => UnaryAsync(request, context));
 
-    public EchoService(HealthService health)
+    public override Task ServerStream(EchoRequest request, IServerStreamWriter<EchoResponse> responseStream, ServerCallContext context) =>
+        Counted(context, () => ServerStreamAsync(request, responseStream, context));
+
+    public override Task<EchoResponse> ClientStream(IAsyncStreamReader<EchoRequest> requestStream, ServerCallContext context) =>
+        Counted(context, () => ClientStreamAsync(requestStream, context));
+
+    public override Task Bidi(IAsyncStreamReader<EchoRequest> requestStream, IServerStreamWriter<EchoResponse> responseStream, ServerCallContext context) =>
+        Counted(context, () => BidiAsync(requestStream, responseStream, context));
+
+    public override Task<StatsResponse> GetStats(StatsRequest request, ServerCallContext context) => Task.FromResult(Stats());
+
+    public override Task<StatsResponse> SetServing(SetServingRequest request, ServerCallContext context)
     {
-        _health = health;
+        health.SetStatus(request.Service, request.Serving
+            ? HealthCheckResponse.Types.ServingStatus.Serving
+            : HealthCheckResponse.Types.ServingStatus.NotServing);
+        return Task.FromResult(Stats());
     }
 
-    public long CancelledCalls => Interlocked.Read(ref _cancelledCalls);
-
-    public long CompletedCalls => Interlocked.Read(ref _completedCalls);
-
-    public ServiceDefinition CreateDefinition() =>
-        ServiceDefinition.CreateBuilder(EchoReflection.Descriptor.FindTypeByName<Google.Protobuf.Reflection.ServiceDescriptor>("Echo"))
-            .AddUnary<EchoRequest, EchoResponse>("Unary", (request, context) => Counted(context, () => UnaryAsync(request, context)))
-            .AddServerStreaming<EchoRequest, EchoResponse>("ServerStream", (request, responses, context) =>
-                Counted(context, () => ServerStreamAsync(request, responses, context)))
-            .AddClientStreaming<EchoRequest, EchoResponse>("ClientStream", (requests, context) =>
-                Counted(context, () => ClientStreamAsync(requests, context)))
-            .AddDuplexStreaming<EchoRequest, EchoResponse>("Bidi", (requests, responses, context) =>
-                Counted(context, () => BidiAsync(requests, responses, context)))
-            .AddUnary<StatsRequest, StatsResponse>("GetStats", (_, _) => Task.FromResult(Stats()))
-            .AddUnary<SetServingRequest, StatsResponse>("SetServing", (request, _) =>
-            {
-                _health.SetStatus(request.Service, request.Serving
-                    ? HealthCheckResponse.Types.ServingStatus.Serving
-                    : HealthCheckResponse.Types.ServingStatus.NotServing);
-                return Task.FromResult(Stats());
-            })
-            .Build();
-
-    private StatsResponse Stats() => new() { CancelledCalls = CancelledCalls, CompletedCalls = CompletedCalls };
+    private StatsResponse Stats() => new() { CancelledCalls = counters.Cancelled, CompletedCalls = counters.Completed };
 
     private async Task<EchoResponse> UnaryAsync(EchoRequest request, ServerCallContext context)
     {
-        EchoHeaders(context);
+        await EchoHeaders(context).ConfigureAwait(false);
         await DelayAsync(request, context).ConfigureAwait(false);
         FailIfAsked(request);
         return Reply(request, context, index: 0);
     }
 
-    private async Task ServerStreamAsync(EchoRequest request, IAsyncStreamWriter<EchoResponse> responses, ServerCallContext context)
+    private async Task ServerStreamAsync(EchoRequest request, IServerStreamWriter<EchoResponse> responses, ServerCallContext context)
     {
-        EchoHeaders(context);
+        await EchoHeaders(context).ConfigureAwait(false);
         for (int i = 0; i < request.Repeat; i++)
         {
             if (request.FailCode != 0 && i >= request.FailAfter)
@@ -73,7 +62,7 @@ public sealed class EchoService
 
     private async Task<EchoResponse> ClientStreamAsync(IAsyncStreamReader<EchoRequest> requests, ServerCallContext context)
     {
-        EchoHeaders(context);
+        await EchoHeaders(context).ConfigureAwait(false);
         var messages = new List<string>();
         EchoRequest? last = null;
         while (await requests.MoveNext(context.CancellationToken).ConfigureAwait(false))
@@ -95,9 +84,9 @@ public sealed class EchoService
         return response;
     }
 
-    private async Task BidiAsync(IAsyncStreamReader<EchoRequest> requests, IAsyncStreamWriter<EchoResponse> responses, ServerCallContext context)
+    private async Task BidiAsync(IAsyncStreamReader<EchoRequest> requests, IServerStreamWriter<EchoResponse> responses, ServerCallContext context)
     {
-        EchoHeaders(context);
+        await EchoHeaders(context).ConfigureAwait(false);
         int received = 0;
         int sent = 0;
         EchoRequest? failing = null;
@@ -142,7 +131,7 @@ public sealed class EchoService
         {
             if (entry.Key.StartsWith("x-", StringComparison.Ordinal))
             {
-                response.Metadata[entry.Key] = entry.Value;
+                response.Metadata[entry.Key] = entry.IsBinary ? Convert.ToBase64String(entry.ValueBytes) : entry.Value;
             }
         }
 
@@ -150,8 +139,9 @@ public sealed class EchoService
     }
 
     /// <summary>"x-echo-*" request headers go back as response headers and as "&lt;name&gt;-trailer" trailers.</summary>
-    private static void EchoHeaders(ServerCallContext context)
+    private static async Task EchoHeaders(ServerCallContext context)
     {
+        var headers = new Metadata();
         foreach (Metadata.Entry entry in context.RequestHeaders)
         {
             if (!entry.Key.StartsWith("x-echo-", StringComparison.Ordinal))
@@ -159,8 +149,14 @@ public sealed class EchoService
                 continue;
             }
 
-            context.ResponseHeaders.Add(entry);
-            context.ResponseTrailers.Add(entry.Key + "-trailer", entry.Value);
+            headers.Add(entry);
+            if (entry.IsBinary) context.ResponseTrailers.Add(entry.Key[..^4] + "-trailer-bin", entry.ValueBytes);
+            else context.ResponseTrailers.Add(entry.Key + "-trailer", entry.Value);
+        }
+
+        if (headers.Count > 0)
+        {
+            await context.WriteResponseHeadersAsync(headers).ConfigureAwait(false);
         }
     }
 
@@ -176,7 +172,7 @@ public sealed class EchoService
 
         if (request.FailCode != 0)
         {
-            throw new RpcException((StatusCode)request.FailCode, request.FailMessage);
+            throw new RpcException(new Status((StatusCode)request.FailCode, request.FailMessage));
         }
     }
 
@@ -195,7 +191,7 @@ public sealed class EchoService
         {
             if (Interlocked.Exchange(ref counted, 1) == 0)
             {
-                Interlocked.Increment(ref _cancelledCalls);
+                counters.CountCancelled();
             }
         }
 
@@ -203,7 +199,7 @@ public sealed class EchoService
         try
         {
             await handler().ConfigureAwait(false);
-            Interlocked.Increment(ref _completedCalls);
+            counters.CountCompleted();
         }
         finally
         {
@@ -216,4 +212,19 @@ public sealed class EchoService
             }
         }
     }
+}
+
+/// <summary>Calls counted across the per-call service instances Grpc.AspNetCore creates.</summary>
+public sealed class EchoCounters
+{
+    private long _cancelled;
+    private long _completed;
+
+    public long Cancelled => Interlocked.Read(ref _cancelled);
+
+    public long Completed => Interlocked.Read(ref _completed);
+
+    public void CountCancelled() => Interlocked.Increment(ref _cancelled);
+
+    public void CountCompleted() => Interlocked.Increment(ref _completed);
 }

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Hosting;
 
-namespace Lait.Transport.EchoServer;
+namespace Lait.Interop.EchoServer;
 
 /// <summary>
 /// Stops the server when stdin reaches end-of-file, so a test harness that dies cannot leave the

@@ -1,9 +1,0 @@
-namespace Lait.Transport;
-
-public enum MethodType
-{
-    Unary,
-    ServerStreaming,
-    ClientStreaming,
-    DuplexStreaming,
-}

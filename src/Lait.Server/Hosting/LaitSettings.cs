@@ -20,9 +20,9 @@ public sealed record ModelLocation(string Name, string Directory);
 /// What the service serves and where it keeps state. Sources, later wins: appsettings.json
 /// (section "Lait"), environment (LAIT_MODEL_DIRS as NAME=PATH or PATH, comma-separated;
 /// LAIT_DEFAULT_MODEL, LAIT_STORE (faster|redis), LAIT_STORE_DIR, LAIT_REDIS, LAIT_REDIS_PREFIX,
-/// LAIT_STATE_TTL_SECONDS, LAIT_DURABILITY, LAIT_CODEC, LAIT_METRICS_PORT,
+/// LAIT_STATE_TTL_SECONDS, LAIT_DURABILITY, LAIT_CODEC, LAIT_METRICS_PORT, LAIT_HTTP_PORT,
 /// LAIT_LOG_FORMAT, LAIT_OTLP_ENDPOINT), command line (--model-dir [NAME=]PATH repeatable, --default-model,
-/// --store faster|redis, --store-dir, --redis host:port, --redis-prefix, --state-ttl-seconds, --durability durable|checkpoint, --codec fp16|fp32|int8, --metrics-port,
+/// --store faster|redis, --store-dir, --redis host:port, --redis-prefix, --state-ttl-seconds, --durability durable|checkpoint, --codec fp16|fp32|int8, --metrics-port, --http-port,
 /// --log-format text|json, --otlp-endpoint URL, --max-message-bytes, --max-streams-per-connection, --threads, limits as --max-*).
 /// </summary>
 public sealed class LaitSettings
@@ -42,6 +42,9 @@ public sealed class LaitSettings
     public StateCodec Codec { get; set; } = StateCodec.Fp16;
     /// <summary>HTTP/1.1 port serving /metrics; -1 disables it, 0 picks a free port.</summary>
     public int MetricsPort { get; set; } = 9464;
+    /// <summary>HTTP/1.1 port serving the JSON API (gRPC transcoding); -1 disables it, 0 picks a free port.</summary>
+    public int HttpPort { get; set; } = DefaultHttpPort;
+    public const int DefaultHttpPort = 8080;
     public bool JsonLogs { get; set; }
     /// <summary>OTLP/HTTP endpoint for traces (e.g. http://collector:4318); none = no tracing.</summary>
     public string? OtlpEndpoint { get; set; }
@@ -67,6 +70,7 @@ public sealed class LaitSettings
         if (section["Durability"] is { } d) s.Durability = ParseDurability(d);
         if (section["Codec"] is { } c) s.Codec = ParseCodec(c);
         if (section["MetricsPort"] is { } mp) s.MetricsPort = ParseInt(mp, "MetricsPort", -1);
+        if (section["HttpPort"] is { } hp) s.HttpPort = ParseInt(hp, "HttpPort", -1);
 
         if (Environment.GetEnvironmentVariable("LAIT_MODEL_DIRS") is { Length: > 0 } envModels)
         {
@@ -82,6 +86,7 @@ public sealed class LaitSettings
         if (Environment.GetEnvironmentVariable("LAIT_DURABILITY") is { Length: > 0 } ed) s.Durability = ParseDurability(ed);
         if (Environment.GetEnvironmentVariable("LAIT_CODEC") is { Length: > 0 } ec) s.Codec = ParseCodec(ec);
         if (Environment.GetEnvironmentVariable("LAIT_METRICS_PORT") is { Length: > 0 } em) s.MetricsPort = ParseInt(em, "LAIT_METRICS_PORT", -1);
+        if (Environment.GetEnvironmentVariable("LAIT_HTTP_PORT") is { Length: > 0 } eh) s.HttpPort = ParseInt(eh, "LAIT_HTTP_PORT", -1);
         if (Environment.GetEnvironmentVariable("LAIT_LOG_FORMAT") is { Length: > 0 } lf) s.JsonLogs = ParseLogFormat(lf);
         s.OtlpEndpoint = Environment.GetEnvironmentVariable("LAIT_OTLP_ENDPOINT") ?? s.OtlpEndpoint;
 
@@ -109,6 +114,7 @@ public sealed class LaitSettings
                 case "--durability": s.Durability = ParseDurability(Value()); break;
                 case "--codec": s.Codec = ParseCodec(Value()); break;
                 case "--metrics-port": s.MetricsPort = ParseInt(Value(), arg, -1); break;
+                case "--http-port": s.HttpPort = ParseInt(Value(), arg, -1); break;
                 case "--log-format": s.JsonLogs = ParseLogFormat(Value()); break;
                 case "--otlp-endpoint": s.OtlpEndpoint = Value(); break;
                 case "--max-message-bytes": s.MaxMessageBytes = ParseInt(Value(), arg, 1024); break;

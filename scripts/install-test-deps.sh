@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 apt_packages=(
   python3 python3-grpcio python3-protobuf   # Python interop client
   protobuf-compiler protobuf-compiler-grpc  # protoc 3.21 + grpc_python_plugin for Python stubs
+  libprotobuf-dev                           # google/protobuf/descriptor.proto (imported by google/api/annotations.proto)
   redis-server                              # Redis store backend tests
   yamllint python3-yaml                     # deploy/ manifests (lint, structural checks)
   openssl                                   # TLS test certificates (interop reference server)

@@ -22,12 +22,15 @@ DEFAULT_PROTOS = os.path.normpath(os.path.join(HERE, "..", "..", "protos"))
 OUT_DIR = os.path.join(HERE, "src", "lait_client", "_proto")
 PROTOC = "/usr/bin/protoc"
 PLUGIN = "/usr/bin/grpc_python_plugin"
-PROTO_FILES = ["lait/v1/lait.proto"]
-HINT = "run scripts/install-test-deps.sh (needs protobuf-compiler and protobuf-compiler-grpc)"
+# lait.proto imports google/api/annotations.proto (its JSON routes; vendored in protos/), which
+# imports google/protobuf/descriptor.proto from Debian's libprotobuf-dev.
+PROTO_FILES = ["lait/v1/lait.proto", "google/api/annotations.proto", "google/api/http.proto"]
+WELL_KNOWN = "/usr/include"
+HINT = "run scripts/install-test-deps.sh (needs protobuf-compiler, protobuf-compiler-grpc and libprotobuf-dev)"
 
 
 def generate(protos_dir=DEFAULT_PROTOS):
-    for tool in (PROTOC, PLUGIN):
+    for tool in (PROTOC, PLUGIN, os.path.join(WELL_KNOWN, "google", "protobuf", "descriptor.proto")):
         if not os.path.exists(tool):
             raise SystemExit(f"{tool} is missing: {HINT}")
     shutil.rmtree(OUT_DIR, ignore_errors=True)
@@ -36,6 +39,7 @@ def generate(protos_dir=DEFAULT_PROTOS):
         PROTOC,
         f"--plugin=protoc-gen-grpc_python={PLUGIN}",
         f"-I{protos_dir}",
+        f"-I{WELL_KNOWN}",
         f"--python_out={OUT_DIR}",
         f"--grpc_python_out={OUT_DIR}",
     ] + PROTO_FILES
@@ -51,7 +55,8 @@ def generate(protos_dir=DEFAULT_PROTOS):
             path = os.path.join(root, name)
             with open(path, encoding="utf-8") as f:
                 text = f.read()
-            fixed = text.replace("from lait.v1 import", "from lait_client._proto.lait.v1 import")
+            fixed = (text.replace("from lait.v1 import", "from lait_client._proto.lait.v1 import")
+                     .replace("from google.api import", "from lait_client._proto.google.api import"))
             if fixed != text:
                 with open(path, "w", encoding="utf-8") as f:
                     f.write(fixed)

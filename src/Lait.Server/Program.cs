@@ -48,7 +48,9 @@ ILogger logger = loggers.CreateLogger("Lait.Server");
 // The first line on stdout names the gRPC address: tests and scripts wait for it.
 Console.WriteLine($"LISTENING {settings.Host}:{host.GrpcPort}");
 if (host.MetricsPort >= 0) Console.WriteLine($"METRICS {settings.Host}:{host.MetricsPort}");
-logger.LogInformation("LaitGrpc listening on {Scheme}://{Host}:{Port} (auth: {Auth})", host.UsesTls ? "https" : "http", settings.Host, host.GrpcPort,
+if (host.HttpPort >= 0) Console.WriteLine($"HTTP {settings.Host}:{host.HttpPort}");
+logger.LogInformation("LaitGrpc listening on {Scheme}://{Host}:{Port}, JSON on {JsonPort} (auth: {Auth})", host.UsesTls ? "https" : "http", settings.Host, host.GrpcPort,
+    host.HttpPort >= 0 ? host.HttpPort.ToString(System.Globalization.CultureInfo.InvariantCulture) : "off",
     settings.ApiKeys.Count > 0 ? $"{settings.ApiKeys.Count} API key(s)" : "none");
 
 var entries = new List<ServedModelEntry>();

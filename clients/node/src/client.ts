@@ -7,8 +7,11 @@ import type * as t from './types';
 /* eslint-disable @typescript-eslint/no-explicit-any -- raw proto-loader messages are untyped. */
 type Raw = any;
 
-// The build copies protos/lait/v1/lait.proto here (scripts/copy-protos.js).
+// The build copies protos/lait/v1/lait.proto and the google/api protos it imports here
+// (scripts/copy-protos.js). google/protobuf/descriptor.proto (imported by google/api) comes
+// with protobufjs, which proto-loader depends on.
 const DEFAULT_PROTO_DIR = path.join(__dirname, '..', 'protos');
+const PROTOBUFJS_DIR = path.dirname(require.resolve('protobufjs/package.json'));
 const LOAD_OPTIONS: protoLoader.Options = { keepCase: true, longs: Number, enums: String, defaults: true, oneofs: true };
 const SEGMENT_ID = /^[0-9a-f]{32,}$/;
 
@@ -21,7 +24,7 @@ let cachedConstructor: { dir: string; ctor: grpc.ServiceClientConstructor } | un
 
 function serviceConstructor(protoDir: string): grpc.ServiceClientConstructor {
   if (cachedConstructor?.dir !== protoDir) {
-    const definition = protoLoader.loadSync('lait/v1/lait.proto', { ...LOAD_OPTIONS, includeDirs: [protoDir] });
+    const definition = protoLoader.loadSync('lait/v1/lait.proto', { ...LOAD_OPTIONS, includeDirs: [protoDir, PROTOBUFJS_DIR] });
     const lait = (grpc.loadPackageDefinition(definition) as Raw).lait.v1;
     cachedConstructor = { dir: protoDir, ctor: lait.Lait as grpc.ServiceClientConstructor };
   }

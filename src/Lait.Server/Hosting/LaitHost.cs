@@ -18,7 +18,9 @@ namespace Lait.Server.Hosting;
 
 /// <summary>
 /// Builds the web host: Kestrel with the gRPC endpoint (HTTP/2 only: h2c, or TLS with ALPN h2) and
-/// the optional plain HTTP/1.1 endpoints for /metrics and for JSON; Grpc.AspNetCore with our
+/// the optional plain HTTP/1.1 endpoints for /metrics and for JSON (gRPC JSON transcoding of the
+/// unary RPCs, routes from the google.api.http options in lait.proto; over TLS when the gRPC
+/// endpoint is, since it carries the same API keys); Grpc.AspNetCore with our
 /// interceptors (metrics, then API keys, then errors), message limits and compression;
 /// lait.v1.Lait, grpc.health.v1 (Grpc.AspNetCore.HealthChecks) and reflection v1 + v1alpha
 /// (Grpc.AspNetCore.Server.Reflection).
@@ -54,6 +56,9 @@ public sealed class LaitHost
     /// <summary>The bound /metrics port, or -1 when disabled.</summary>
     public int MetricsPort => _listeners.Metrics?.IPEndPoint?.Port ?? -1;
 
+    /// <summary>The bound JSON (HTTP/1.1) port, or -1 when disabled.</summary>
+    public int HttpPort => _listeners.Json?.IPEndPoint?.Port ?? -1;
+
     public static LaitHost Create(ServerSettings settings, LaitSettings lait, MetricsRegistry metrics)
     {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
@@ -61,6 +66,9 @@ public sealed class LaitHost
         // Per-request lines from ASP.NET Core would drown the log of a busy gRPC server.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Grpc.AspNetCore", LogLevel.Warning);
+        // NOT_SERVING while starting and draining is expected; the health-check service would log
+        // each of those checks as an error. ServingState's transitions are logged by Program.
+        builder.Logging.AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.Critical);
         if (lait.JsonLogs)
         {
             builder.Logging.ClearProviders();
@@ -91,6 +99,16 @@ public sealed class LaitHost
                 listen.Protocols = HttpProtocols.Http2;
                 if (certificate is not null) listen.UseHttps(certificate);
             });
+            if (lait.HttpPort >= 0)
+            {
+                kestrel.Listen(address, lait.HttpPort, listen =>
+                {
+                    listeners.Json = listen;
+                    // HTTP/1.1 so that any HTTP client (curl, a browser, requests) can call it.
+                    listen.Protocols = HttpProtocols.Http1;
+                    if (certificate is not null) listen.UseHttps(certificate);
+                });
+            }
             if (lait.MetricsPort >= 0)
             {
                 kestrel.Listen(address, lait.MetricsPort, listen =>
@@ -118,7 +136,7 @@ public sealed class LaitHost
             options.Interceptors.Add<MetricsInterceptor>();
             options.Interceptors.Add<ApiKeyInterceptor>();
             options.Interceptors.Add<ErrorInterceptor>();
-        });
+        }).AddJsonTranscoding();
         builder.Services.AddGrpcReflection();
         builder.Services.AddSingleton(sp => new ServingState(sp.GetService<HealthServiceImpl>()));
         builder.Services.AddSingleton<LaitServiceSlot>();
@@ -176,6 +194,8 @@ public sealed class LaitHost
         public ListenOptions? Grpc { get; set; }
 
         public ListenOptions? Metrics { get; set; }
+
+        public ListenOptions? Json { get; set; }
     }
 
     private static IPAddress ParseAddress(string host) => host switch

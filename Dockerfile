@@ -16,13 +16,13 @@ COPY src/ src/
 COPY clients/csharp/ clients/csharp/
 COPY tests/ tests/
 RUN dotnet restore src/Lait.Server/Lait.Server.csproj \
- && for p in Engine Store Transport Client Server; do dotnet restore "tests/Lait.$p.Tests/Lait.$p.Tests.csproj"; done
+ && for p in Engine Store Server; do dotnet restore "tests/Lait.$p.Tests/Lait.$p.Tests.csproj"; done
 RUN dotnet build src/Lait.Server/Lait.Server.csproj -c Release --no-restore --nologo
 # The unit tests that need nothing beyond the SDK. Tests needing redis-server, OpenBLAS, tmpfs or
 # ../shared skip themselves here; Lait.Interop.Tests (Python and Node peers) and Lait.Deploy.Tests
 # (yamllint, this Dockerfile itself) need tools the SDK image lacks and run in scripts/test.sh only.
 RUN if [ "$RUN_TESTS" = "1" ]; then \
-      for p in Engine Store Transport Client Server; do \
+      for p in Engine Store Server; do \
         dotnet test "tests/Lait.$p.Tests/Lait.$p.Tests.csproj" -c Release --nologo -v quiet || exit 1; \
       done; \
     fi
@@ -43,13 +43,14 @@ COPY models/lait-nli-mini/ /app/models/lait-nli-mini/
 ENV LAIT_HOST=0.0.0.0 \
     LAIT_PORT=50051 \
     LAIT_METRICS_PORT=9464 \
+    LAIT_HTTP_PORT=8080 \
     LAIT_MODEL_DIRS=/app/models/lait-nli-mini \
     LAIT_STORE_DIR=/var/lib/lait/store \
     LAIT_DURABILITY=durable \
     LAIT_CODEC=fp16 \
     LAIT_LOG_FORMAT=json
 VOLUME /var/lib/lait/store
-EXPOSE 50051 9464
+EXPOSE 50051 9464 8080
 USER lait:lait
 # One grpc.health.v1 Check against the server itself (exit 0 SERVING, 1 not, 2 unreachable): no
 # extra binary downloaded. The start period covers model loading and store recovery.

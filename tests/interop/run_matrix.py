@@ -8,7 +8,7 @@ Starts three servers with the EchoServer CLI contract (plain with size limits, -
 with a self-signed certificate made here by openssl), exports the LAIT_INTEROP_* settings the
 suites read, runs the suites and stops the servers. `reference` is
 tests/interop/python/reference_echo_server.py; `csharp` is the built
-tests/Lait.Transport.EchoServer (Release). The xunit project tests/Lait.Interop.Tests does the
+tests/Lait.Interop.EchoServer (Release). The xunit project tests/Lait.Interop.Tests does the
 same for the C# server under `dotnet test`.
 """
 
@@ -32,9 +32,9 @@ def server_command(name):
     if name == "reference":
         return ["/usr/bin/python3", os.path.join(HERE, "python", "reference_echo_server.py")]
     if name == "csharp":
-        dlls = glob.glob(os.path.join(REPO, "tests", "Lait.Transport.EchoServer", "bin", "Release", "*", "Lait.Transport.EchoServer.dll"))
+        dlls = glob.glob(os.path.join(REPO, "tests", "Lait.Interop.EchoServer", "bin", "Release", "*", "Lait.Interop.EchoServer.dll"))
         if not dlls:
-            sys.exit("build it first: dotnet build tests/Lait.Transport.EchoServer -c Release")
+            sys.exit("build it first: dotnet build tests/Lait.Interop.EchoServer -c Release")
         return ["dotnet", dlls[0]]
     return shlex.split(name)
 

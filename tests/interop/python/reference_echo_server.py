@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """A reference lait.test.v1.Echo server on grpcio, with the CLI contract of
-tests/Lait.Transport.EchoServer, used to prove that the interop suites themselves are right.
+tests/Lait.Interop.EchoServer, used to prove that the interop suites themselves are right.
 
     reference_echo_server.py --port 0 [--api-key KEY] [--max-receive-bytes N] [--max-send-bytes N]
                              [--tls-cert file.pfx --tls-password PW]

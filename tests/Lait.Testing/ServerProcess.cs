@@ -31,6 +31,19 @@ public sealed class ServerProcess : IAsyncDisposable
     public LaitClient Client { get; }
     public string Log { get { lock (_log) return _log.ToString(); } }
 
+    /// <summary>The port of a listener the server announced on stdout ("HTTP 127.0.0.1:port", "METRICS ..."), or -1.</summary>
+    public int AnnouncedPort(string listener)
+    {
+        foreach (string line in Log.Split('\n'))
+        {
+            if (line.StartsWith(listener + " ", StringComparison.Ordinal))
+            {
+                return int.Parse(line.TrimEnd()[(line.TrimEnd().LastIndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+        return -1;
+    }
+
     public static string ServerDll
     {
         get

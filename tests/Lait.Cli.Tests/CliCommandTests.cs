@@ -161,6 +161,8 @@ public class CliCommandTests(TwoModelServerFixture fixture)
     [Fact]
     public void MetricsSummary_SumsCallsErrorsAndLatencyPerMethod()
     {
+        // lait_store_puts is the name the server exports (this text used to say lait_store_puts_total,
+        // a name the server never had, so `lait stats` showed 0 puts against a real server).
         const string text = """
             # HELP lait_rpc_calls_total gRPC calls by method and status code
             # TYPE lait_rpc_calls_total counter
@@ -169,7 +171,7 @@ public class CliCommandTests(TwoModelServerFixture fixture)
             lait_rpc_duration_seconds_sum{method="/lait.v1.Lait/Combine"} 0.5
             lait_rpc_duration_seconds_count{method="/lait.v1.Lait/Combine"} 10
             lait_rpc_duration_seconds_bucket{method="/lait.v1.Lait/Combine",le="+Inf"} 10
-            lait_store_puts_total 42
+            lait_store_puts 42
             lait_store_bytes 1048576
             lait_segment_cache_lookups_total{model="nli",result="hit"} 3
             lait_segment_cache_lookups_total{model="nli",result="miss"} 1

@@ -58,6 +58,8 @@ builder.Services.AddGrpc(options =>
     // The same interceptors, in the same order, as Lait.Server (metrics aside).
     options.Interceptors.Add<ApiKeyInterceptor>();
     options.Interceptors.Add<ErrorInterceptor>();
+    options.Interceptors.Add<ResponseCompressionInterceptor>();
+    options.ResponseCompressionAlgorithm = ResponseCompressionInterceptor.Algorithm;
     if (maxReceive is int r) options.MaxReceiveMessageSize = r;
     if (maxSend is int s) options.MaxSendMessageSize = s;
 });

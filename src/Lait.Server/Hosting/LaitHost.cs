@@ -21,7 +21,7 @@ namespace Lait.Server.Hosting;
 /// the optional plain HTTP/1.1 endpoints for /metrics and for JSON (gRPC JSON transcoding of the
 /// unary RPCs, routes from the google.api.http options in lait.proto; over TLS when the gRPC
 /// endpoint is, since it carries the same API keys); Grpc.AspNetCore with our
-/// interceptors (metrics, then API keys, then errors), message limits and compression;
+/// interceptors (metrics, then API keys, then errors, then response compression), message limits;
 /// lait.v1.Lait, grpc.health.v1 (Grpc.AspNetCore.HealthChecks) and reflection v1 + v1alpha
 /// (Grpc.AspNetCore.Server.Reflection).
 /// </summary>
@@ -131,11 +131,13 @@ public sealed class LaitHost
         {
             options.MaxReceiveMessageSize = lait.MaxMessageBytes;
             options.MaxSendMessageSize = lait.MaxMessageBytes;
+            options.ResponseCompressionAlgorithm = ResponseCompressionInterceptor.Algorithm;
             // Order matters: metrics outermost (it sees every final status, auth failures included),
             // then API keys (a call without a key costs nothing more), then the error mapping.
             options.Interceptors.Add<MetricsInterceptor>();
             options.Interceptors.Add<ApiKeyInterceptor>();
             options.Interceptors.Add<ErrorInterceptor>();
+            options.Interceptors.Add<ResponseCompressionInterceptor>();
         }).AddJsonTranscoding();
         builder.Services.AddGrpcReflection();
         builder.Services.AddSingleton(sp => new ServingState(sp.GetService<HealthServiceImpl>()));

@@ -13,6 +13,12 @@ namespace Lait.Server.Interceptors;
 public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : CallInterceptor
 {
     public const string InternalMessage = "internal error: the server logged the details";
+    private static readonly System.Reflection.Assembly GrpcStackAssembly = typeof(Grpc.AspNetCore.Server.GrpcServiceOptions).Assembly;
+
+    private static string EmptyDetail(string method, StatusCode code) =>
+        method == "/grpc.health.v1.Health/Check" && code == StatusCode.NotFound
+            ? "no health status is reported for this service name (use \"\" for the server or a service it serves)"
+            : $"{method} ended {code}";
 
     protected override async Task AroundAsync(ServerCallContext context, Func<Task> handler)
     {
@@ -20,9 +26,20 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : CallInt
         {
             await handler().ConfigureAwait(false);
         }
+        catch (RpcException ex) when (ex.Status.Detail.Length == 0 && ex.StatusCode != StatusCode.OK)
+        {
+            // The packages' services (health, reflection) answer some statuses without a message.
+            throw new RpcException(new Status(ex.StatusCode, EmptyDetail(context.Method, ex.StatusCode)), ex.Trailers);
+        }
         catch (RpcException)
         {
             throw;
+        }
+        catch (InvalidDataException ex) when (ex.TargetSite?.DeclaringType?.Assembly == GrpcStackAssembly)
+        {
+            // A request stream whose framing Grpc.AspNetCore rejected while the handler read it
+            // (bad compressed flag, truncated message): the stack's own message says what was wrong.
+            throw new RpcException(new Status(StatusCode.Internal, ex.Message));
         }
         catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
         {

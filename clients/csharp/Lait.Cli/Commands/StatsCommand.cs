@@ -9,7 +9,7 @@ public static class StatsCommand
 {
     public static Command Create(GlobalOptions globals, TextWriter output, TextWriter error)
     {
-        var metricsUrl = new Option<string?>("--metrics-url") { Description = "The server's metrics endpoint, e.g. http://127.0.0.1:9090/metrics" };
+        var metricsUrl = new Option<string?>("--metrics-url") { Description = "The server's metrics endpoint, e.g. http://127.0.0.1:9464/metrics (the server's --metrics-port)" };
         var command = new Command("stats", "Show model and store statistics (and call metrics with --metrics-url)") { metricsUrl };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -95,6 +95,8 @@ public sealed record MetricsSummary(IReadOnlyList<MethodMetrics> Methods, double
                 case "lait_rpc_duration_seconds_count":
                     durationCount[method] = durationCount.GetValueOrDefault(method) + value;
                     break;
+                // The server exports the gauge lait_store_puts; older notes named it lait_store_puts_total.
+                case "lait_store_puts":
                 case "lait_store_puts_total":
                     puts += value;
                     break;

@@ -64,7 +64,7 @@ public static class Program
                     }
                 }
 
-                sequences[i] = Frame(content, tokenizer.SpecialTokens, model.PositionMode);
+                sequences[i] = Frame(content, tokenizer.SpecialTokens, model);
             }
 
             JointOutput[] outputs = model.Encode(sequences);
@@ -110,15 +110,16 @@ public static class Program
         return tokenMismatches == 0 && predictionMismatches == 0 && maxLogitDiff <= tolerance ? 0 : 1;
     }
 
-    /// <summary>Segment 0 = [CLS] content [SEP] at position 0; others = content [SEP], per-segment or continuous positions.</summary>
-    private static Segment[] Frame(int[][] content, SpecialTokenIds special, PositionMode mode)
+    /// <summary>Segment 0 = [CLS] content [SEP] at position 0; others = content [SEP], at the start the model's position mode gives.</summary>
+    private static Segment[] Frame(int[][] content, SpecialTokenIds special, LaitModel model)
     {
         var segments = new Segment[content.Length];
         int position = 0;
         for (int s = 0; s < content.Length; s++)
         {
             int[] ids = s == 0 ? [special.Cls, .. content[s], special.Sep] : [.. content[s], special.Sep];
-            segments[s] = s == 0 ? Segment.First(ids) : Segment.Other(ids, mode == PositionMode.Continuous ? position : 0);
+            segments[s] = s == 0 ? Segment.First(ids)
+                : Segment.Other(ids, model.PositionMode == PositionMode.Continuous ? position : model.PositionStartFor(SegmentRole.Other));
             position += ids.Length;
         }
 

@@ -22,14 +22,19 @@ public sealed record ModelDescription(
     int VocabSize,
     int MaxPositions,
     PositionMode PositionMode,
+    int OtherPositionStart,
     IReadOnlyList<string> Labels,
     bool HasClassificationHead,
     bool HasSpanHead,
     string Fingerprint,
     string TokenizerFingerprint)
 {
-    /// <summary>Longest single segment, in tokens including [CLS]/[SEP].</summary>
+    /// <summary>Longest single segment, in tokens including [CLS]/[SEP] (a first segment; see <see cref="MaxSegmentTokensFor"/>).</summary>
     public int MaxSegmentTokens => MaxPositions;
+
+    /// <summary>Longest segment of a role: under role offsets a non-first segment starts at <see cref="OtherPositionStart"/>.</summary>
+    public int MaxSegmentTokensFor(SegmentRole role) =>
+        MaxPositions - (PositionMode == PositionMode.RoleOffset && role == SegmentRole.Other ? OtherPositionStart : 0);
 }
 
 /// <summary>

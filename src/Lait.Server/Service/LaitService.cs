@@ -729,7 +729,12 @@ public sealed class LaitService
             NumHeads = d.NumHeads,
             VocabSize = d.VocabSize,
             MaxPositions = d.MaxPositions,
-            PositionMode = d.PositionMode == PositionMode.PerSegment ? "per_segment" : "continuous",
+            PositionMode = d.PositionMode switch
+            {
+                PositionMode.PerSegment => "per_segment",
+                PositionMode.RoleOffset => "role_offset",
+                _ => "continuous",
+            },
             Fingerprint = d.Fingerprint,
             TokenizerFingerprint = d.TokenizerFingerprint,
             StateCodec = CodecName(_codec),

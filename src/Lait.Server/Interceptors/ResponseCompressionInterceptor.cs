@@ -15,7 +15,14 @@ public sealed class ResponseCompressionInterceptor : CallInterceptor
 
     protected override Task AroundAsync(ServerCallContext context, Func<Task> handler)
     {
-        string? encoding = context.GetHttpContext().Request.Headers["grpc-encoding"];
+        var request = context.GetHttpContext().Request;
+        // JSON (transcoded) calls have no gRPC message compression, and their context refuses WriteOptions.
+        if (request.ContentType is null || !request.ContentType.StartsWith("application/grpc", StringComparison.Ordinal))
+        {
+            return handler();
+        }
+
+        string? encoding = request.Headers["grpc-encoding"];
         if (encoding is null || encoding.Length == 0 || encoding == "identity")
         {
             context.WriteOptions = Uncompressed;

@@ -107,17 +107,23 @@ public class JsonApiTests(JsonServerFixture fixture) : IClassFixture<JsonServerF
             using var request = new HttpRequestMessage(new HttpMethod(method), path);
             if (body.Length > 0) request.Content = Json(body);
             using var response = await http.SendAsync(request);
-            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-            Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
-            using var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-            Assert.Equal(16, error.RootElement.GetProperty("code").GetInt32()); // UNAUTHENTICATED
-            Assert.Contains("API key", error.RootElement.GetProperty("message").GetString());
+            await AssertJsonError(response, HttpStatusCode.Unauthorized, 16, "missing API key"); // UNAUTHENTICATED
         }
 
         using var wrong = NewClient(key: "not-the-key");
         using var refused = await wrong.GetAsync("/v1/models");
-        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
-        Assert.Contains("invalid API key", await refused.Content.ReadAsStringAsync());
+        await AssertJsonError(refused, HttpStatusCode.Unauthorized, 16, "invalid API key");
+    }
+
+    /// <summary>A JSON error body: {"code": gRPC code, "message": ..., "details": []} with the mapped HTTP status.</summary>
+    private static async Task AssertJsonError(HttpResponseMessage response, HttpStatusCode http, int grpcCode, string message)
+    {
+        string text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == http, $"{response.StatusCode}: {text}");
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        using var error = JsonDocument.Parse(text);
+        Assert.Equal(grpcCode, error.RootElement.GetProperty("code").GetInt32());
+        Assert.Contains(message, error.RootElement.GetProperty("message").GetString());
     }
 
     [Fact]
@@ -125,14 +131,10 @@ public class JsonApiTests(JsonServerFixture fixture) : IClassFixture<JsonServerF
     {
         using var http = NewClient();
         using var response = await http.PostAsync("/v1/combine", Json("""{"segments": [{"inline": {"text": "x"}}]}"""));
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        using var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        Assert.Equal(3, error.RootElement.GetProperty("code").GetInt32()); // INVALID_ARGUMENT
-        Assert.Contains("task is required", error.RootElement.GetProperty("message").GetString());
+        await AssertJsonError(response, HttpStatusCode.BadRequest, 3, "task is required"); // INVALID_ARGUMENT
 
         using var unknown = await http.GetAsync("/v1/models/no-such-model");
-        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
-        Assert.Contains("unknown model 'no-such-model'", await unknown.Content.ReadAsStringAsync());
+        await AssertJsonError(unknown, HttpStatusCode.NotFound, 5, "unknown model 'no-such-model'"); // NOT_FOUND
     }
 
     [Fact]

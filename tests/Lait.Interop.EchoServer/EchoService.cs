@@ -184,6 +184,19 @@ public sealed class EchoService(HealthServiceImpl health, EchoCounters counters)
         return result;
     }
 
+    private static bool IsOwnFailure(Exception ex) => ex is InvalidOperationException && ex.Message.StartsWith("echo handler failure", StringComparison.Ordinal);
+
+    private static async Task WaitForAsync(CancellationToken token, TimeSpan limit)
+    {
+        try
+        {
+            await Task.Delay(limit, token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
     private async Task Counted(ServerCallContext context, Func<Task> handler)
     {
         int counted = 0;
@@ -200,6 +213,15 @@ public sealed class EchoService(HealthServiceImpl health, EchoCounters counters)
         {
             await handler().ConfigureAwait(false);
             counters.CountCompleted();
+        }
+        catch (Exception ex) when (ex is not RpcException && !IsOwnFailure(ex))
+        {
+            // The call ended under the handler (a write after the deadline completed the response,
+            // a read of a stream the client reset). Grpc.AspNetCore raises the call's token for
+            // that too, but Kestrel may do it a moment after the handler's read or write failed:
+            // wait for it briefly so that the count does not depend on that race.
+            await WaitForAsync(context.CancellationToken, TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+            throw;
         }
         finally
         {

@@ -56,6 +56,13 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : CallInt
         {
             throw new RpcException(status);
         }
+        catch (Exception ex) when (DateTime.UtcNow >= context.Deadline)
+        {
+            // The deadline passed and the stack completed the call while the handler still ran (its
+            // next write fails): the caller already has DEADLINE_EXCEEDED; not a bug of ours.
+            logger.LogDebug(ex, "{Method} ended after its deadline", context.Method);
+            throw new RpcException(new Status(StatusCode.DeadlineExceeded, "deadline exceeded"));
+        }
         catch (Exception ex)
         {
             logger.LogError(ex, "{Method} failed with an unexpected exception", context.Method);

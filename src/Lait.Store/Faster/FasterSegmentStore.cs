@@ -189,17 +189,35 @@ public sealed class FasterSegmentStore : ISegmentStore
         return true;
     }
 
+    public async Task<bool> DeleteNameIfAsync(string nameSpace, string name, SegmentId id, CancellationToken cancellationToken = default)
+    {
+        NameRules.ValidateNamespace(nameSpace);
+        NameRules.ValidateName(name);
+        Task commit;
+        lock (_namesLock)
+        {
+            var index = GetNamespace(nameSpace, create: false);
+            if (index is null || !index.TryGet(name, out var current) || current != id || !index.Remove(name))
+                return false;
+            if (index.Count == 0)
+                _nameIndex.Remove(nameSpace);
+            commit = _names.DeleteAsync(NameKey(nameSpace, name), cancellationToken);
+        }
+        await commit.ConfigureAwait(false);
+        return true;
+    }
+
     public Task<NamePage> ListNamesAsync(string nameSpace, int pageSize, string? pageToken, CancellationToken cancellationToken = default)
     {
         NameRules.ValidateNamespace(nameSpace);
         NameRules.ValidatePageSize(pageSize);
-        var after = NameRules.ParsePageToken(pageToken);
+        var after = NameRules.ParsePageToken(nameSpace, pageToken);
         lock (_namesLock)
         {
             var index = GetNamespace(nameSpace, create: false);
             if (index is null)
                 return Task.FromResult(new NamePage([], null));
-            return Task.FromResult(index.Page(after, pageSize));
+            return Task.FromResult(index.Page(nameSpace, after, pageSize));
         }
     }
 
@@ -306,7 +324,7 @@ public sealed class FasterSegmentStore : ISegmentStore
 
         public bool Remove(string name) => _ids.Remove(name) && _order.Remove(name);
 
-        public NamePage Page(string? after, int pageSize)
+        public NamePage Page(string nameSpace, string? after, int pageSize)
         {
             var entries = new List<NameEntry>(Math.Min(pageSize, _ids.Count));
             IEnumerable<string> view = _order;
@@ -330,7 +348,7 @@ public sealed class FasterSegmentStore : ISegmentStore
                 entries.Add(new NameEntry(name, _ids[name]));
                 last = name;
             }
-            return new NamePage(entries, more ? NameRules.MakePageToken(last!) : null);
+            return new NamePage(entries, more ? NameRules.MakePageToken(nameSpace, last!) : null);
         }
     }
 }

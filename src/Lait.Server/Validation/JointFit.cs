@@ -117,14 +117,15 @@ public static class JointFit
                 "use shorter segments, or set truncation = TRUNCATION_TRUNCATE to cut inline segments");
         }
         string before = Describe(over);
-        // The evidence of each pair first, then the claim, which every pair shares, as far as the worst pair needs.
+        // Evidence is cut before the claim, which every pair shares: the claim shrinks only as far as a pair
+        // whose evidence cannot be cut enough (stored, or already at the floor) needs.
         int claimRoom = plan[0];
+        foreach (int e in over) claimRoom = Math.Min(claimRoom, maxTokens - (cuttable[e] ? Floor(plan[e]) : plan[e]));
+        if (claimRoom < plan[0] && cuttable[0]) plan[0] = Math.Max(Floor(plan[0]), claimRoom);
         foreach (int e in over)
         {
-            if (cuttable[e]) plan[e] = Math.Max(Floor(plan[e]), maxTokens - plan[0]);
-            claimRoom = Math.Min(claimRoom, maxTokens - plan[e]);
+            if (cuttable[e] && plan[0] + plan[e] > maxTokens) plan[e] = Math.Max(Floor(plan[e]), maxTokens - plan[0]);
         }
-        if (claimRoom < plan[0] && cuttable[0]) plan[0] = Math.Max(Floor(plan[0]), claimRoom);
         var still = over.Where(e => plan[0] + plan[e] > maxTokens).ToList();
         if (still.Count > 0)
         {

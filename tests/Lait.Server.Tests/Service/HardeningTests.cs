@@ -191,7 +191,7 @@ public class HardeningTests(TinyServerFixture fixture) : IClassFixture<TinyServe
     [Fact]
     public async Task EncodeDocument_NamePrefixTooLongForTheLastSentenceFailsBeforeAnythingIsStored()
     {
-        string doc = string.Concat(Enumerable.Range(0, 11).Select(i => $"{Words(3, 20 + i)} {i} river . "));
+        string doc = string.Join("\n\n", Enumerable.Range(0, 11).Select(i => $"{Words(3, 20 + i)} {i} river ."));
         var tooLong = new EncodeDocumentRequest { Text = doc, Namespace = "partial", NamePrefix = new string('p', 510) };
         var ex = await FailsWith(StatusCode.InvalidArgument, () => Client.EncodeDocumentAsync(tooLong).ResponseAsync);
         Assert.StartsWith("name_prefix has 510 characters", ex.Status.Detail);

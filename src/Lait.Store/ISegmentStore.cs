@@ -30,7 +30,7 @@ public interface ISegmentStore : IAsyncDisposable, IDisposable
     Task<GetManyResult> GetManyAsync(IReadOnlyList<SegmentId> ids, CancellationToken cancellationToken = default);
 
     /// <summary>Removes a state; true if it was present. Names pointing at it are not removed here; they
-    /// dangle, and <see cref="NamedSegments"/> treats them as absent and removes them when it meets them.</summary>
+    /// dangle, and <see cref="NamedSegments"/> says what they mean.</summary>
     Task<bool> DeleteAsync(SegmentId id, CancellationToken cancellationToken = default);
 
     /// <summary>True if a record for the id is present (not validated; reads validate).</summary>

@@ -691,7 +691,6 @@ public sealed class LaitService
         }
         var got = await _store.GetManyAsync(page.Names.Select(n => n.Id).ToArray(), ct).ConfigureAwait(false);
         var response = new ListSegmentsResponse { NextPageToken = page.NextPageToken ?? "" };
-        await _store.ForgetDanglingNamesAsync(StoreNamespace(model, request.Namespace), page.Names.Where((_, k) => got.States[k] is null), ct).ConfigureAwait(false);
         for (int k = 0; k < page.Names.Count; k++)
         {
             var entry = page.Names[k];

@@ -7,25 +7,15 @@ namespace Lait.Store.Names;
 /// the same content point at one segment, and a segment can go away under its names: deleted by id or
 /// through another of its names, evicted by the FASTER size bound, expired by a Redis TTL. Such a
 /// dangling name is treated as absent everywhere (resolving it finds no state; listing skips it;
-/// deleting it reports it not found) and removed when a listing or a delete meets it, but only while
-/// it still points at the gone segment, so a concurrent put that re-points it is never undone.
+/// deleting it reports it not found, and removes it). Nothing else removes it: a listing that removed
+/// the dangling names it meets could race a client storing the same content and name again and drop
+/// a name that client was just acknowledged for. So a dangling name whose content is stored again is
+/// live again.
 /// </summary>
 public static class NamedSegments
 {
     /// <summary>Outcome of <see cref="DeleteSegmentsAsync"/>: indices into the request's ids and names.</summary>
     public sealed record DeleteOutcome(int Deleted, IReadOnlyList<int> NotFoundIds, IReadOnlyList<int> NotFoundNames);
-
-    /// <summary>
-    /// Removes the given names of <paramref name="nameSpace"/>, each only while it still points at the id
-    /// listed with it (names whose segment was found missing).
-    /// </summary>
-    public static async Task ForgetDanglingNamesAsync(this ISegmentStore store, string nameSpace, IEnumerable<NameEntry> dangling, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(store);
-        ArgumentNullException.ThrowIfNull(dangling);
-        foreach (var entry in dangling)
-            await store.DeleteNameIfAsync(nameSpace, entry.Name, entry.Id, cancellationToken).ConfigureAwait(false);
-    }
 
     /// <summary>
     /// Deletes segments by id and by name. Every name given is removed together with the segment it points

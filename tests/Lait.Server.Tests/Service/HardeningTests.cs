@@ -296,7 +296,7 @@ public class HardeningTests(TinyServerFixture fixture) : IClassFixture<TinyServe
         Assert.Equal("B", Assert.Single(again.NotFoundNames).Name);
         Assert.Equal(["C"], await ListedNames(ns));
 
-        // Deleted by id: both names dangle; the listing skips (and removes) them, deleting them finds nothing.
+        // Deleted by id: both names dangle; the listing skips them, deleting them finds nothing (and removes them).
         await EncodeAsync(
             Text(text, name: new SegmentName { Namespace = ns, Name = "A" }),
             Text(text, name: new SegmentName { Namespace = ns, Name = "B" }));

@@ -292,9 +292,27 @@ public abstract class SegmentStoreContractTests : IAsyncLifetime
         Assert.Equal([0], second.NotFoundIds);
         Assert.Equal([0, 1], second.NotFoundNames);
         Assert.Null(await Store.ResolveNameAsync("dn", "B"));
-        // C dangles now too (its segment was deleted by id); forgetting it removes it.
-        await Store.ForgetDanglingNamesAsync("dn", [new NameEntry("C", other.Id)]);
+        // C dangles now too (its segment was deleted by id); deleting it reports it not found and removes it.
+        var third = await Store.DeleteSegmentsAsync([], [("dn", "C")]);
+        Assert.Equal(0, third.Deleted);
+        Assert.Equal([0], third.NotFoundNames);
         Assert.Empty((await Store.ListNamesAsync("dn", 10, null)).Names);
+    }
+
+    [Fact]
+    public async Task NamedSegments_AHiddenNameIsLiveAgainWhenItsContentIsStoredAgain()
+    {
+        var state = TestStates.State(170);
+        var put = await Store.PutAsync(state);
+        await Store.PutNameAsync("dn3", "A", put.Id);
+        Assert.True(await Store.DeleteAsync(put.Id));
+        Assert.Equal(put.Id, await Store.ResolveNameAsync("dn3", "A")); // hidden, not removed: nothing but a delete of the name removes it
+        Assert.Null((await Store.GetManyAsync([put.Id])).States[0]);
+        await Store.PutAsync(state);
+        Assert.NotNull((await Store.GetManyAsync([put.Id])).States[0]);
+        var outcome = await Store.DeleteSegmentsAsync([], [("dn3", "A")]);
+        Assert.Equal(1, outcome.Deleted);
+        Assert.Empty(outcome.NotFoundNames);
     }
 
     [Fact]
@@ -311,13 +329,4 @@ public abstract class SegmentStoreContractTests : IAsyncLifetime
         Assert.Null((await Store.GetManyAsync([shared.Id])).States[0]);
     }
 
-    [Fact]
-    public async Task NamedSegments_ForgettingNeverUndoesANameRePointedMeanwhile()
-    {
-        var gone = TestStates.Key(170, 3).ComputeId();
-        var live = (await Store.PutAsync(TestStates.State(171))).Id;
-        await Store.PutNameAsync("dn3", "A", live); // re-pointed after a listing saw it dangling at `gone`
-        await Store.ForgetDanglingNamesAsync("dn3", [new NameEntry("A", gone)]);
-        Assert.Equal(live, await Store.ResolveNameAsync("dn3", "A"));
-    }
 }

@@ -171,25 +171,14 @@ public sealed class FasterSegmentStore : ISegmentStore
         }
     }
 
-    public async Task<bool> DeleteNameAsync(string nameSpace, string name, CancellationToken cancellationToken = default)
-    {
-        NameRules.ValidateNamespace(nameSpace);
-        NameRules.ValidateName(name);
-        Task commit;
-        lock (_namesLock)
-        {
-            var index = GetNamespace(nameSpace, create: false);
-            if (index is null || !index.Remove(name))
-                return false;
-            if (index.Count == 0)
-                _nameIndex.Remove(nameSpace);
-            commit = _names.DeleteAsync(NameKey(nameSpace, name), cancellationToken);
-        }
-        await commit.ConfigureAwait(false);
-        return true;
-    }
+    public Task<bool> DeleteNameAsync(string nameSpace, string name, CancellationToken cancellationToken = default) =>
+        RemoveNameAsync(nameSpace, name, null, cancellationToken);
 
-    public async Task<bool> DeleteNameIfAsync(string nameSpace, string name, SegmentId id, CancellationToken cancellationToken = default)
+    public Task<bool> DeleteNameIfAsync(string nameSpace, string name, SegmentId id, CancellationToken cancellationToken = default) =>
+        RemoveNameAsync(nameSpace, name, id, cancellationToken);
+
+    // Removes the name (only while it points at onlyIf, when given) from the index and, durably, from its log.
+    private async Task<bool> RemoveNameAsync(string nameSpace, string name, SegmentId? onlyIf, CancellationToken cancellationToken)
     {
         NameRules.ValidateNamespace(nameSpace);
         NameRules.ValidateName(name);
@@ -197,7 +186,7 @@ public sealed class FasterSegmentStore : ISegmentStore
         lock (_namesLock)
         {
             var index = GetNamespace(nameSpace, create: false);
-            if (index is null || !index.TryGet(name, out var current) || current != id || !index.Remove(name))
+            if (index is null || !index.TryGet(name, out var current) || (onlyIf is { } expected && current != expected) || !index.Remove(name))
                 return false;
             if (index.Count == 0)
                 _nameIndex.Remove(nameSpace);

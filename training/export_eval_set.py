@@ -51,13 +51,12 @@ def main():
     enc = ev.encode_examples(exs, tok, args.task, labels)
     logits = ev.predict(model, enc, tok.pad_id, cfg.position_mode)
     caps = ev.MAX_LENS[args.task]
-    two_way = data.two_way_sources()
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as f:
         for e, x, lg in zip(exs, enc, logits):
             token_ids = [list(ev.cached_encode(tok, s))[:c] for s, c in zip(e["segments"], caps)]
             f.write(json.dumps({
-                "id": str(e["id"]), "source": e["source"], "label": x["label"], "two_way": e["source"] in two_way,
+                "id": str(e["id"]), "source": e["source"], "label": x["label"], "scoring": data.scoring_mode(e["source"]),
                 "segments": e["segments"], "caps": list(caps), "token_ids": token_ids,
                 "torch_logits": [round(v, 6) for v in lg.tolist()],
             }, ensure_ascii=False) + "\n")

@@ -161,10 +161,10 @@ public class ConveniencesTests(TwoModelServerFixture fixture)
 
         // The same texts stored first (with the roles Combine gives inline segments) classify the same; stored
         // states go through the store's codec (fp16 by default) and inline ones do not, hence 2 decimals.
-        var premise = await ToListAsync(Client.IngestAsync(["The cat is an animal."], new IngestOptions { Role = Role.First, CallOptions = Timeout }));
-        var hypothesis = await ToListAsync(Client.IngestAsync(["The cat is a mammal."], new IngestOptions { Role = Role.Other, CallOptions = Timeout }));
+        var hypothesis = await ToListAsync(Client.IngestAsync(["The cat is an animal."], new IngestOptions { Role = Role.First, CallOptions = Timeout }));
+        var premise = await ToListAsync(Client.IngestAsync(["The cat is a mammal."], new IngestOptions { Role = Role.Other, CallOptions = Timeout }));
         var stored = await Client.ClassifyAsync(
-            [new SegmentRef { SegmentId = premise[0].SegmentId }, new SegmentRef { SegmentId = hypothesis[0].SegmentId }], new CombineOptions { CallOptions = Timeout });
+            [new SegmentRef { SegmentId = hypothesis[0].SegmentId }, new SegmentRef { SegmentId = premise[0].SegmentId }], new CombineOptions { CallOptions = Timeout });
         Assert.Equal(inline.Label, stored.Label);
         for (int i = 0; i < 3; i++) Assert.Equal(inline.Scores[i].Probability, stored.Scores[i].Probability, 2);
     }

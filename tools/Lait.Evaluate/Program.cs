@@ -64,7 +64,7 @@ public static class Program
                     }
                 }
 
-                sequences[i] = Frame(content, tokenizer.SpecialTokens, model.PositionMode);
+                sequences[i] = Frame(content, tokenizer.SpecialTokens, model);
             }
 
             JointOutput[] outputs = model.Encode(sequences);
@@ -77,8 +77,8 @@ public static class Program
                     maxLogitDiff = Math.Max(maxLogitDiff, Math.Abs(result.Logits[k] - e.TorchLogits[k]));
                 }
 
-                int ours = Predict(result.Logits, e.TwoWay, model.Labels);
-                int torch = Predict(e.TorchLogits, e.TwoWay, model.Labels);
+                int ours = Predict(result.Logits, e.Scoring, model.Labels);
+                int torch = Predict(e.TorchLogits, e.Scoring, model.Labels);
                 if (ours != torch)
                 {
                     predictionMismatches++;
@@ -105,30 +105,48 @@ public static class Program
             Console.WriteLine($"| in-domain mean | {inDomain.Sum(t => t.Count)} | {inDomain.Average(t => 100.0 * t.OursCorrect / t.Count):F1} | {inDomain.Average(t => 100.0 * t.TorchCorrect / t.Count):F1} |");
         }
 
+        Tally[] outside = tally.Where(kv => !InDomain.Contains(kv.Key)).Select(kv => kv.Value).ToArray();
+        if (outside.Length > 0)
+        {
+            Console.WriteLine($"| outside mean | {outside.Sum(t => t.Count)} | {outside.Average(t => 100.0 * t.OursCorrect / t.Count):F1} | {outside.Average(t => 100.0 * t.TorchCorrect / t.Count):F1} |");
+        }
+
         Console.WriteLine();
         Console.WriteLine($"token id mismatches: {tokenMismatches}; prediction mismatches: {predictionMismatches} of {examples.Count}; max |logit difference|: {maxLogitDiff:G3} (tolerance {tolerance:G3})");
         return tokenMismatches == 0 && predictionMismatches == 0 && maxLogitDiff <= tolerance ? 0 : 1;
     }
 
-    /// <summary>Segment 0 = [CLS] content [SEP] at position 0; others = content [SEP], per-segment or continuous positions.</summary>
-    private static Segment[] Frame(int[][] content, SpecialTokenIds special, PositionMode mode)
+    /// <summary>Segment 0 = [CLS] content [SEP] at position 0; others = content [SEP], at the start the model's position mode gives.</summary>
+    private static Segment[] Frame(int[][] content, SpecialTokenIds special, LaitModel model)
     {
         var segments = new Segment[content.Length];
         int position = 0;
         for (int s = 0; s < content.Length; s++)
         {
             int[] ids = s == 0 ? [special.Cls, .. content[s], special.Sep] : [.. content[s], special.Sep];
-            segments[s] = s == 0 ? Segment.First(ids) : Segment.Other(ids, mode == PositionMode.Continuous ? position : 0);
+            segments[s] = s == 0 ? Segment.First(ids)
+                : Segment.Other(ids, model.PositionMode == PositionMode.Continuous ? position : model.PositionStartFor(SegmentRole.Other));
             position += ids.Length;
         }
 
         return segments;
     }
 
-    /// <summary>Argmax; for two-way sources (gold only entailment / contradiction) the neutral class is excluded.</summary>
-    private static int Predict(IReadOnlyList<float> logits, bool twoWay, IReadOnlyList<string> labels)
+    /// <summary>
+    /// The prediction as the source is scored (training/lait/data.py): argmax ("3way", "yesno"); argmax
+    /// without the neutral class ("ent_vs_contra": gold only entailment / contradiction); or entailment
+    /// when its probability is above one half, else -1, the not-entailment gold ("ent_vs_not").
+    /// </summary>
+    private static int Predict(IReadOnlyList<float> logits, string scoring, IReadOnlyList<string> labels)
     {
-        int neutral = twoWay ? labels.ToList().IndexOf("neutral") : -1;
+        if (scoring == "ent_vs_not")
+        {
+            int entailment = labels.ToList().IndexOf("entailment");
+            double max = logits.Max(), sum = logits.Sum(l => Math.Exp(l - max));
+            return Math.Exp(logits[entailment] - max) / sum > 0.5 ? entailment : -1;
+        }
+
+        int neutral = scoring == "ent_vs_contra" ? labels.ToList().IndexOf("neutral") : -1;
         int best = -1;
         for (int k = 0; k < logits.Count; k++)
         {
@@ -154,7 +172,7 @@ public static class Program
         public int TorchCorrect;
     }
 
-    private sealed record Example(string Id, string Source, int Label, bool TwoWay, string[] Segments, int[] Caps, int[][] TorchTokenIds, float[] TorchLogits)
+    private sealed record Example(string Id, string Source, int Label, string Scoring, string[] Segments, int[] Caps, int[][] TorchTokenIds, float[] TorchLogits)
     {
         public static Example Parse(string line)
         {
@@ -164,7 +182,7 @@ public static class Program
                 r.GetProperty("id").GetString()!,
                 r.GetProperty("source").GetString()!,
                 r.GetProperty("label").GetInt32(),
-                r.GetProperty("two_way").GetBoolean(),
+                r.GetProperty("scoring").GetString()!,
                 r.GetProperty("segments").EnumerateArray().Select(s => s.GetString()!).ToArray(),
                 r.GetProperty("caps").EnumerateArray().Select(c => c.GetInt32()).ToArray(),
                 r.GetProperty("token_ids").EnumerateArray().Select(s => s.EnumerateArray().Select(t => t.GetInt32()).ToArray()).ToArray(),

@@ -5,6 +5,7 @@ import random
 
 import torch
 
+from . import data
 from .model import CONTINUOUS, PER_SEGMENT, collate, pack_segments
 
 # Content-token caps per segment (specials excluded): segment 0 = claim/hypothesis/question,
@@ -51,12 +52,12 @@ def token_cache_path(vocab_path, work_dir):
 
 def encode_examples(examples, tok, task, labels):
     caps = MAX_LENS[task]
-    lab = {l: i for i, l in enumerate(labels)}
     out = []
     for e in examples:
         segs = [cached_encode(tok, s) for s in e["segments"]]
         packed = pack_segments(segs, tok.cls_id, tok.sep_id, caps)
-        out.append({"packed": packed, "label": lab[e["label"]], "source": e["source"], "id": e["id"],
+        # not_entailment gold (ent_vs_not sources, test only) -> data.NOT_ENTAILMENT_ID (-1)
+        out.append({"packed": packed, "label": data.label_index(e["label"], labels), "source": e["source"], "id": e["id"],
                     "seg_lens": [min(len(s), c) + (2 if i == 0 else 1) for i, (s, c) in enumerate(zip(segs, caps))]})
     return out
 
@@ -95,26 +96,74 @@ def predict(model, encoded, pad_id, position_mode, tower_layers=None, batch_size
     return logits
 
 
-def metrics(logits, encoded, labels, two_way_sources=()):
-    """Accuracy and macro-F1 over the classes present in gold. For sources whose gold labels are
-    only entailment / contradiction (FEVER pairs) the argmax is taken over those two classes."""
-    gold = torch.tensor([e["label"] for e in encoded])
-    pred = logits.argmax(-1)
-    if two_way_sources and "neutral" in labels:
-        n = labels.index("neutral")
-        masked = logits.clone()
-        masked[:, n] = float("-inf")
-        for i, e in enumerate(encoded):
-            if e["source"] in two_way_sources:
-                pred[i] = masked[i].argmax()
-    acc = (pred == gold).float().mean().item() if len(gold) else float("nan")
+def _resolve_modes(modes):
+    """modes: None (data.SCORING), a dict {source: mode} (unlisted sources fall back to
+    data.scoring_mode), or, as older callers pass, an iterable of sources to score ent_vs_contra."""
+    if modes is None:
+        return {}
+    if isinstance(modes, dict):
+        return dict(modes)
+    return {s: data.ENT_VS_CONTRA for s in modes}
+
+
+def predictions(logits, encoded, labels, modes=None):
+    """Predicted class index per example under its source's scoring mode (data.scoring_mode):
+    3way / yesno: argmax over all classes; ent_vs_contra: argmax over entailment / contradiction;
+    ent_vs_not: entailment iff softmax p(entailment) > p(neutral) + p(contradiction), else
+    data.NOT_ENTAILMENT_ID (a tie is not_entailment)."""
+    table = _resolve_modes(modes)
+    pred = logits.argmax(-1) if len(encoded) else torch.zeros(0, dtype=torch.long)
+    if not len(encoded):
+        return pred
+    mode_of = [table.get(e["source"], data.scoring_mode(e["source"])) for e in encoded]
+    if data.ENT_VS_CONTRA in mode_of or data.ENT_VS_NOT in mode_of:
+        ent, con = labels.index("entailment"), labels.index("contradiction")
+        two = torch.where(logits[:, ent] >= logits[:, con], torch.tensor(ent), torch.tensor(con))
+        p_ent = torch.softmax(logits.float(), -1)[:, ent]
+        ent_not = torch.where(p_ent > 0.5, torch.tensor(ent), torch.tensor(data.NOT_ENTAILMENT_ID))
+        for i, m in enumerate(mode_of):
+            if m == data.ENT_VS_CONTRA:
+                pred[i] = two[i]
+            elif m == data.ENT_VS_NOT:
+                pred[i] = ent_not[i]
+    return pred
+
+
+def _scores(pred, gold):
+    """Accuracy, macro-F1 over the gold classes present, n, and the majority-class baseline
+    (share of the most frequent gold label)."""
+    n = len(gold)
+    if n == 0:
+        nan = float("nan")
+        return {"acc": nan, "macro_f1": nan, "n": 0, "majority": nan}
+    acc = (pred == gold).float().mean().item()
+    classes = sorted(set(gold.tolist()))
     f1s = []
-    for c in sorted(set(gold.tolist())):
+    for c in classes:
         tp = ((pred == c) & (gold == c)).sum().item()
         fp = ((pred == c) & (gold != c)).sum().item()
         fn = ((pred != c) & (gold == c)).sum().item()
         f1s.append(0.0 if tp == 0 else 2 * tp / (2 * tp + fp + fn))
-    return {"acc": acc, "macro_f1": sum(f1s) / len(f1s) if f1s else float("nan"), "n": len(gold)}
+    majority = max((gold == c).sum().item() for c in classes) / n
+    return {"acc": acc, "macro_f1": sum(f1s) / len(f1s), "n": n, "majority": majority}
+
+
+def metrics(logits, encoded, labels, modes=None):
+    """Accuracy, macro-F1 (over the gold classes present), n and majority-class baseline accuracy,
+    each example scored by its source's mode (see predictions(); `modes` as in _resolve_modes,
+    so the old call metrics(logits, enc, labels, data.two_way_sources()) still works). Returns the
+    pooled numbers plus "per_source": {source: {acc, macro_f1, n, majority, mode}}."""
+    gold = torch.tensor([e["label"] for e in encoded], dtype=torch.long)
+    pred = predictions(logits, encoded, labels, modes)
+    out = _scores(pred, gold)
+    table = _resolve_modes(modes)
+    per = {}
+    for src in sorted({e["source"] for e in encoded}):
+        idx = torch.tensor([i for i, e in enumerate(encoded) if e["source"] == src])
+        per[src] = _scores(pred[idx], gold[idx])
+        per[src]["mode"] = table.get(src, data.scoring_mode(src))
+    out["per_source"] = per
+    return out
 
 
 def flops(seg_lens, cfg, tower_layers):

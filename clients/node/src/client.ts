@@ -268,7 +268,7 @@ export class LaitClient {
     return this.unary('Combine', { model: this.modelOf(options), task, segments: segments.map(segmentRef), ...extra }, options);
   }
 
-  /** Classifies the segments jointly (segments[0] first: premise, claim...). */
+  /** Classifies the segments jointly (segments[0] first: the claim / hypothesis / question; then evidence / premise / passage). */
   async classify(segments: t.SegmentLike[], options: t.CallOptions & { truncate?: boolean } = {}): Promise<t.Classification> {
     const r = await this.combine('TASK_TYPE_CLASSIFY', segments, options,
       { truncation: options.truncate ? 'TRUNCATION_TRUNCATE' : 'TRUNCATION_UNSPECIFIED' });

@@ -1,6 +1,6 @@
 // Plain result and option types of the client (camelCase; enums as short lowercase strings).
 
-/** Which side of the input a segment is on: "first" (claim, question, premise) or "other". */
+/** Which side of the input a segment is on: "first" (claim, hypothesis, question) or "other" (evidence, premise, passage). */
 export type Role = 'first' | 'other';
 export type Aggregation = 'max_confidence' | 'mean' | 'majority';
 export type TaskName = 'classify' | 'verify_claim' | 'yes_no' | 'extractive_qa';

@@ -35,6 +35,13 @@ public enum PositionMode
 
     /// <summary>Positions restart at 0 in every segment (DeFormer style).</summary>
     PerSegment,
+
+    /// <summary>
+    /// The first segment from 0, every other segment from <see cref="EncoderConfig.OtherPositionStart"/>:
+    /// cacheable like per-segment (the start depends only on the role) but nearer to what a pretrained
+    /// encoder saw, where the second text follows the first.
+    /// </summary>
+    RoleOffset,
 }
 
 /// <summary>Everything the engine needs from config.json, normalised across the BERT family.</summary>
@@ -76,6 +83,9 @@ public sealed record EncoderConfig
     public required int TowerLayers { get; init; }
 
     public required PositionMode PositionMode { get; init; }
+
+    /// <summary>Position of the first token of every non-first segment under <see cref="PositionMode.RoleOffset"/>; 0 otherwise.</summary>
+    public int OtherPositionStart { get; init; }
 
     public int HeadDim => HiddenSize / NumHeads;
 

@@ -78,7 +78,7 @@ public static class EncoderConfigReader
 
         int hidden = r.Int("hidden_size");
         int pad = r.Int("pad_token_id", arch == EncoderArchitecture.Roberta ? 1 : 0);
-        var (towerLayers, positionMode) = ReadLait(r);
+        var (towerLayers, positionMode, otherStart) = ReadLait(r);
         return new EncoderConfig
         {
             Architecture = arch,
@@ -99,6 +99,7 @@ public static class EncoderConfigReader
             Labels = ReadLabels(r),
             TowerLayers = towerLayers,
             PositionMode = positionMode,
+            OtherPositionStart = otherStart,
         };
     }
 
@@ -107,7 +108,7 @@ public static class EncoderConfigReader
         // sinusoidal_pos_embds: the fixed table is still saved as position_embeddings.weight, so it loads like a learned one.
         _ = r.Bool("sinusoidal_pos_embds", false);
 
-        var (towerLayers, positionMode) = ReadLait(r);
+        var (towerLayers, positionMode, otherStart) = ReadLait(r);
         return new EncoderConfig
         {
             Architecture = EncoderArchitecture.DistilBert,
@@ -128,14 +129,15 @@ public static class EncoderConfigReader
             Labels = ReadLabels(r),
             TowerLayers = towerLayers,
             PositionMode = positionMode,
+            OtherPositionStart = otherStart,
         };
     }
 
-    private static (int TowerLayers, PositionMode Mode) ReadLait(Reader r)
+    private static (int TowerLayers, PositionMode Mode, int OtherPositionStart) ReadLait(Reader r)
     {
         if (!r.Root.TryGetProperty("lait", out JsonElement lait) || lait.ValueKind == JsonValueKind.Null)
         {
-            return (0, PositionMode.Continuous);
+            return (0, PositionMode.Continuous, 0);
         }
 
         if (lait.ValueKind != JsonValueKind.Object)
@@ -150,9 +152,20 @@ public static class EncoderConfigReader
         {
             "continuous" => PositionMode.Continuous,
             "per_segment" => PositionMode.PerSegment,
-            _ => throw new ModelConfigException($"{r.Source}: lait.position_mode '{mode}' is not one of 'per_segment', 'continuous'."),
+            "role_offset" => PositionMode.RoleOffset,
+            _ => throw new ModelConfigException($"{r.Source}: lait.position_mode '{mode}' is not one of 'per_segment', 'role_offset', 'continuous'."),
         };
-        return (towers, positionMode);
+        int otherStart = 0;
+        if (positionMode == PositionMode.RoleOffset)
+        {
+            otherStart = lr.Int("other_position_start", -1);
+            if (otherStart < 0)
+            {
+                throw new ModelConfigException($"{r.Source}: lait.position_mode 'role_offset' needs lait.other_position_start, a position >= 0 where every non-first segment starts.");
+            }
+        }
+
+        return (towers, positionMode, otherStart);
     }
 
     private static IReadOnlyList<string> ReadLabels(Reader r)
@@ -289,6 +302,11 @@ public static class EncoderConfigReader
         if (c.HiddenSize % c.NumHeads != 0)
         {
             throw new ModelConfigException($"{source}: hidden size {c.HiddenSize} is not divisible by {c.NumHeads} attention heads.");
+        }
+
+        if (c.OtherPositionStart >= c.MaxSequenceLength)
+        {
+            throw new ModelConfigException($"{source}: lait.other_position_start is {c.OtherPositionStart}; it must leave room in the model's {c.MaxSequenceLength} positions.");
         }
 
         if (c.TowerLayers < 0 || c.TowerLayers > c.NumLayers)

@@ -112,8 +112,9 @@ public sealed class LaitModel : IDisposable
     /// after <paramref name="positionStart"/> is cut when <paramref name="truncate"/> is true (and
     /// <see cref="TextSegment.Truncated"/> says so), otherwise rejected.
     /// </summary>
-    public TextSegment Tokenize(string text, SegmentRole role, int positionStart = 0, bool truncate = false)
+    public TextSegment Tokenize(string text, SegmentRole role, int? positionStart = null, bool truncate = false)
     {
+        int start = positionStart ?? PositionStartFor(role);
         ITokenizer tokenizer = Tokenizer ?? throw new InvalidOperationException("This model was loaded without a tokenizer; pass token ids instead.");
         ArgumentNullException.ThrowIfNull(text);
         if (string.IsNullOrWhiteSpace(text))
@@ -153,13 +154,13 @@ public sealed class LaitModel : IDisposable
             throw new EngineInputException("The text produced no tokens (only characters the tokenizer drops).");
         }
 
-        int room = Config.MaxSequenceLength - positionStart - prefix.Count - 1;
+        int room = Config.MaxSequenceLength - start - prefix.Count - 1;
         bool truncated = false;
         if (tokens.Length > room)
         {
             if (!truncate || room < 1)
             {
-                throw new EngineInputException($"The text has {tokens.Length} tokens; at most {Math.Max(0, room)} fit this segment (model positions {Config.MaxSequenceLength}, start {positionStart}). Shorten it or ask for truncation.");
+                throw new EngineInputException($"The text has {tokens.Length} tokens; at most {Math.Max(0, room)} fit this segment (model positions {Config.MaxSequenceLength}, start {start}). Shorten it or ask for truncation.");
             }
 
             tokens = tokens[..room];
@@ -174,8 +175,17 @@ public sealed class LaitModel : IDisposable
         }
 
         ids[^1] = special.Sep;
-        return new TextSegment(new Segment(role, ids, positionStart), tokens, prefix.Count, truncated);
+        return new TextSegment(new Segment(role, ids, start), tokens, prefix.Count, truncated);
     }
+
+    /// <summary>
+    /// Where a segment of this role starts under a cacheable position mode: 0 under per-segment
+    /// positions; 0 for the first and <see cref="EncoderConfig.OtherPositionStart"/> for every other
+    /// segment under role offsets. Under continuous positions it is 0 for the first segment, and a later
+    /// one starts where the previous ended (the caller knows that, so the first-segment value is returned).
+    /// </summary>
+    public int PositionStartFor(SegmentRole role) =>
+        Config.PositionMode == PositionMode.RoleOffset && role == SegmentRole.Other ? Config.OtherPositionStart : 0;
 
     public TowerState Tower(Segment segment) => Towers([segment])[0];
 
@@ -353,9 +363,11 @@ public sealed class LaitModel : IDisposable
             throw new EngineInputException($"Segment {index} has a negative position start ({s.PositionStart}).");
         }
 
-        if (Config.PositionMode == PositionMode.PerSegment && s.PositionStart != 0)
+        if (Config.PositionMode != PositionMode.Continuous && s.PositionStart != PositionStartFor(s.Role))
         {
-            throw new EngineInputException($"Segment {index} has position start {s.PositionStart}, but this model uses per-segment positions, which always start at 0.");
+            throw new EngineInputException(Config.PositionMode == PositionMode.PerSegment
+                ? $"Segment {index} has position start {s.PositionStart}, but this model uses per-segment positions, which always start at 0."
+                : $"Segment {index} ({s.Role}) has position start {s.PositionStart}, but this model starts every {s.Role} segment at {PositionStartFor(s.Role)} (role offsets).");
         }
 
         if (s.PositionStart + n > Config.MaxSequenceLength)
@@ -405,6 +417,11 @@ public sealed class LaitModel : IDisposable
                 throw new EngineInputException($"Joint sequence {index}, segment {j}: tower state has hidden size {s.HiddenSize}, this model has {Config.HiddenSize}. It was computed by another model.");
             }
 
+            if (Config.PositionMode != PositionMode.Continuous && s.PositionStart != PositionStartFor(s.Role))
+            {
+                throw new EngineInputException($"Joint sequence {index}, segment {j}: its tower was computed at position start {s.PositionStart}, but this model starts a {s.Role} segment at {PositionStartFor(s.Role)}.");
+            }
+
             if (Config.PositionMode == PositionMode.Continuous && s.PositionStart != n)
             {
                 throw new EngineInputException($"Joint sequence {index}, segment {j}: its tower was computed at position start {s.PositionStart}, but it follows {n} tokens here. With continuous positions, recompute the tower with position start {n}.");
@@ -430,7 +447,7 @@ public sealed class LaitModel : IDisposable
         Array.Fill(ids, id);
         Segment[] segments = Config.PositionMode == PositionMode.Continuous
             ? [Segment.First(ids[..(n / 2)]), Segment.Other(ids[(n / 2)..], n / 2)]
-            : [Segment.First(ids[..(n / 2)]), Segment.Other(ids[(n / 2)..])];
+            : [Segment.First(ids[..(n / 2)]), Segment.Other(ids[(n / 2)..], PositionStartFor(SegmentRole.Other))];
         var clock = Stopwatch.StartNew();
         for (int i = 0; (i < 40 || clock.ElapsedMilliseconds < 300) && clock.ElapsedMilliseconds < 2000; i++)
         {

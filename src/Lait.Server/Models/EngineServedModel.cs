@@ -37,7 +37,13 @@ public sealed class EngineServedModel : IServedModel, IDisposable
             NumHeads: c.NumHeads,
             VocabSize: c.VocabSize,
             MaxPositions: c.MaxSequenceLength,
-            PositionMode: c.PositionMode == PositionMode.PerSegment ? StoreMode.PerSegment : StoreMode.Continuous,
+            PositionMode: c.PositionMode switch
+            {
+                PositionMode.PerSegment => StoreMode.PerSegment,
+                PositionMode.RoleOffset => StoreMode.RoleOffset,
+                _ => StoreMode.Continuous,
+            },
+            OtherPositionStart: c.OtherPositionStart,
             Labels: c.Labels,
             HasClassificationHead: c.Head == EngineHead.SequenceClassification,
             HasSpanHead: c.Head == EngineHead.QuestionAnswering,
@@ -130,7 +136,7 @@ public sealed class EngineServedModel : IServedModel, IDisposable
     // How many content tokens a segment keeps once its special tokens are counted.
     private int Fit(int tokens, StoreRole role, bool truncate)
     {
-        int budget = Description.MaxSegmentTokens - Specials(role);
+        int budget = Description.MaxSegmentTokensFor(role) - Specials(role);
         if (tokens <= budget) return tokens;
         if (truncate) return budget;
         throw new ModelInputException(
@@ -141,7 +147,11 @@ public sealed class EngineServedModel : IServedModel, IDisposable
     public float[][] Tower(IReadOnlyList<TokenizedSegment> segments)
     {
         var input = new Segment[segments.Count];
-        for (int i = 0; i < input.Length; i++) input[i] = new Segment(ToEngine(segments[i].Role), segments[i].TokenIds);
+        for (int i = 0; i < input.Length; i++)
+        {
+            EngineRole role = ToEngine(segments[i].Role);
+            input[i] = new Segment(role, segments[i].TokenIds, _model.PositionStartFor(role));
+        }
         var states = Run(() => _model.Towers(input));
         var values = new float[states.Length][];
         for (int i = 0; i < values.Length; i++) values[i] = states[i].Values;
@@ -165,7 +175,7 @@ public sealed class EngineServedModel : IServedModel, IDisposable
             }
             joint[q] = Description.PositionMode == StoreMode.Continuous
                 ? RecomputeAtPositions(sequence)
-                : sequence.Select(s => new TowerState(ToEngine(s.Role), 0, s.TokenIds.Length, hidden, s.State)).ToArray();
+                : sequence.Select(s => new TowerState(ToEngine(s.Role), _model.PositionStartFor(ToEngine(s.Role)), s.TokenIds.Length, hidden, s.State)).ToArray();
         }
         var outputs = Run(() => _model.Joint(joint));
         var results = new HeadOutput[outputs.Length];

@@ -22,14 +22,34 @@ public sealed record ModelDescription(
     int VocabSize,
     int MaxPositions,
     PositionMode PositionMode,
+    int OtherPositionStart,
     IReadOnlyList<string> Labels,
     bool HasClassificationHead,
     bool HasSpanHead,
     string Fingerprint,
     string TokenizerFingerprint)
 {
-    /// <summary>Longest single segment, in tokens including [CLS]/[SEP].</summary>
+    /// <summary>Longest single segment, in tokens including [CLS]/[SEP] (a first segment; see <see cref="MaxSegmentTokensFor"/>).</summary>
     public int MaxSegmentTokens => MaxPositions;
+
+    /// <summary>
+    /// Index of the "yes" (or "true") label of a yes/no classifier, -1 for other models. A model with
+    /// one answers TASK_TYPE_YES_NO and not claim verification; any other classifier the reverse.
+    /// </summary>
+    public int YesLabel => HasClassificationHead ? IndexOfLabel("yes", "true") : -1;
+
+    private int IndexOfLabel(params string[] names)
+    {
+        for (int i = 0; i < Labels.Count; i++)
+        {
+            if (Array.IndexOf(names, Labels[i].Trim().ToLowerInvariant()) >= 0) return i;
+        }
+        return -1;
+    }
+
+    /// <summary>Longest segment of a role: under role offsets a non-first segment starts at <see cref="OtherPositionStart"/>.</summary>
+    public int MaxSegmentTokensFor(SegmentRole role) =>
+        MaxPositions - (PositionMode == PositionMode.RoleOffset && role == SegmentRole.Other ? OtherPositionStart : 0);
 }
 
 /// <summary>

@@ -391,6 +391,16 @@ public sealed class LaitService
         {
             throw new RpcException(StatusCode.InvalidArgument, $"model '{d.Name}' has no classification head, so it cannot run {TaskName(request.Task)}");
         }
+        if (request.Task == TaskType.YesNo && d.YesLabel < 0)
+        {
+            throw new RpcException(StatusCode.InvalidArgument,
+                $"model '{d.Name}' has no 'yes' label (labels: {string.Join(", ", d.Labels)}), so it cannot run TASK_TYPE_YES_NO; ListModels names the models that can");
+        }
+        if (request.Task == TaskType.VerifyClaim && d.YesLabel >= 0)
+        {
+            throw new RpcException(StatusCode.InvalidArgument,
+                $"model '{d.Name}' answers yes/no questions (labels: {string.Join(", ", d.Labels)}), so it cannot run TASK_TYPE_VERIFY_CLAIM; use an NLI model");
+        }
         if (request.TopK < 0 || request.NBest < 0 || request.MaxAnswerTokens < 0)
         {
             throw new RpcException(StatusCode.InvalidArgument, "top_k, n_best and max_answer_tokens must not be negative");
@@ -561,17 +571,7 @@ public sealed class LaitService
     {
         var labels = model.Description.Labels;
         var probabilities = LabelMath.Softmax(logits);
-        int yes = -1;
-        for (int i = 0; i < labels.Count; i++)
-        {
-            if (labels[i].Trim().ToLowerInvariant() is "yes" or "true") yes = i;
-        }
-        if (yes < 0 && probabilities.Length == 2) yes = 1; // binary heads conventionally put the positive class second
-        if (yes < 0)
-        {
-            throw new RpcException(StatusCode.InvalidArgument,
-                $"model '{model.Description.Name}' has no 'yes' label (labels: {string.Join(", ", labels)}), so it cannot run TASK_TYPE_YES_NO");
-        }
+        int yes = model.Description.YesLabel; // ValidateCombineShape refused models without one
         var result = new YesNoAnswer { YesProbability = probabilities[yes] };
         result.Answer = LabelMath.ArgMax(probabilities) == yes;
         AddScores(result.Scores, labels, probabilities, logits);
@@ -727,7 +727,12 @@ public sealed class LaitService
             NumHeads = d.NumHeads,
             VocabSize = d.VocabSize,
             MaxPositions = d.MaxPositions,
-            PositionMode = d.PositionMode == PositionMode.PerSegment ? "per_segment" : "continuous",
+            PositionMode = d.PositionMode switch
+            {
+                PositionMode.PerSegment => "per_segment",
+                PositionMode.RoleOffset => "role_offset",
+                _ => "continuous",
+            },
             Fingerprint = d.Fingerprint,
             TokenizerFingerprint = d.TokenizerFingerprint,
             StateCodec = CodecName(_codec),
@@ -736,7 +741,7 @@ public sealed class LaitService
             StoredSegments = -1,
         };
         info.Labels.AddRange(d.Labels);
-        if (d.HasClassificationHead) info.Tasks.AddRange([TaskType.Classify, TaskType.VerifyClaim, TaskType.YesNo]);
+        if (d.HasClassificationHead) info.Tasks.AddRange([TaskType.Classify, d.YesLabel >= 0 ? TaskType.YesNo : TaskType.VerifyClaim]);
         if (d.HasSpanHead) info.Tasks.Add(TaskType.ExtractiveQa);
         return info;
     }

@@ -11,6 +11,8 @@ public enum PositionMode : byte
     PerSegment = 0,
     /// <summary>Positions continue across segments (P = 0 cross-encoders).</summary>
     Continuous = 1,
+    /// <summary>The first segment from 0, every other from a fixed start the model's config names (in its fingerprint).</summary>
+    RoleOffset = 2,
 }
 
 /// <summary>Role of a segment in a combined input; decides [CLS] and token type ids.</summary>

@@ -64,6 +64,28 @@ public class EncoderConfigReaderTests
         Assert.Equal(HeadKind.None, c.Head);
     }
 
+    [Fact]
+    public void RoleOffsetMode_ReadsWhereOtherSegmentsStart()
+    {
+        EncoderConfig c = EncoderConfigReader.FromJson("""
+            { "model_type": "bert", "vocab_size": 100, "hidden_size": 8, "num_hidden_layers": 2, "num_attention_heads": 2,
+              "intermediate_size": 16, "max_position_embeddings": 64,
+              "lait": { "tower_layers": 1, "position_mode": "role_offset", "other_position_start": 16 } }
+            """);
+        Assert.Equal(PositionMode.RoleOffset, c.PositionMode);
+        Assert.Equal(16, c.OtherPositionStart);
+    }
+
+    [Fact]
+    public void RoleOffsetMode_WithoutItsStart_IsAClearError()
+    {
+        var e = Assert.Throws<ModelConfigException>(() => EncoderConfigReader.FromJson("""
+            { "model_type": "bert", "vocab_size": 100, "hidden_size": 8, "num_hidden_layers": 2, "num_attention_heads": 2,
+              "intermediate_size": 16, "max_position_embeddings": 64, "lait": { "tower_layers": 1, "position_mode": "role_offset" } }
+            """));
+        Assert.Contains("other_position_start", e.Message);
+    }
+
     [Theory]
     [InlineData("\"model_type\": \"gpt2\"", "model_type 'gpt2' is not supported")]
     [InlineData("\"model_type\": \"bert\", \"hidden_act\": \"mish\"", "activation 'mish' is not supported")]

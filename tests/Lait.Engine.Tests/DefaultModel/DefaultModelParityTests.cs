@@ -70,7 +70,7 @@ public sealed class DefaultModelParityTests : IDisposable
             var segments = new Segment[ids.Length];
             for (int s = 0; s < ids.Length; s++)
             {
-                segments[s] = s == 0 ? Segment.First([cls, .. ids[s], sep]) : Segment.Other([.. ids[s], sep]);
+                segments[s] = s == 0 ? Segment.First([cls, .. ids[s], sep]) : Segment.Other([.. ids[s], sep], model.PositionStartFor(SegmentRole.Other));
             }
             var towers = model.Towers(segments);
             var expectedHeads = example.GetProperty("tower_output_head").EnumerateArray().ToArray();

@@ -51,10 +51,10 @@ public static class EncoderGoldens
     }
 
     /// <summary>Loads a golden model with its config's LAIT settings replaced (weights read once per model dir).</summary>
-    public static LaitModel Load(string name, int towerLayers, PositionMode mode, GemmBackend backend = GemmBackend.Auto)
+    public static LaitModel Load(string name, int towerLayers, PositionMode mode, GemmBackend backend = GemmBackend.Auto, int otherPositionStart = 0)
     {
         string dir = ModelDir(name);
-        EncoderConfig config = EncoderConfigReader.FromDirectory(dir) with { TowerLayers = towerLayers, PositionMode = mode };
+        EncoderConfig config = EncoderConfigReader.FromDirectory(dir) with { TowerLayers = towerLayers, PositionMode = mode, OtherPositionStart = otherPositionStart };
         var tensors = CheckpointLoader.LoadDirectory(dir).ToDictionary(kv => kv.Key, kv => (kv.Value.Shape, kv.Value.Values));
         return LaitModel.Create(config, new DictionaryTensorSource(tensors), "golden-" + name,
             new EngineOptions { Gemm = backend, WarmUp = false, Threads = 2 });

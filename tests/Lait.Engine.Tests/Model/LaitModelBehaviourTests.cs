@@ -20,6 +20,30 @@ public class LaitModelBehaviourTests
     }
 
     [Fact]
+    public void RoleOffsetTowers_EqualContinuousTowersAtTheSameStarts()
+    {
+        // Role offsets only fix where each role starts; the tower itself is the ordinary computation at
+        // that start, so it must equal a continuous-position tower started at the same place.
+        using LaitModel roleOffset = EncoderGoldens.Load("bert-cls", 2, PositionMode.RoleOffset, otherPositionStart: 7);
+        using LaitModel continuous = EncoderGoldens.Load("bert-cls", 2, PositionMode.Continuous);
+        Assert.Equal(7, roleOffset.PositionStartFor(SegmentRole.Other));
+        Assert.Equal(0, roleOffset.PositionStartFor(SegmentRole.First));
+        Assert.Equal(continuous.Tower(Segment.Other([12, 13, 3], 7)).Values, roleOffset.Tower(Segment.Other([12, 13, 3], 7)).Values);
+        Assert.Equal(continuous.Tower(Segment.First([2, 10, 3])).Values, roleOffset.Tower(Segment.First([2, 10, 3])).Values);
+        Assert.NotEqual(continuous.Tower(Segment.Other([12, 13, 3], 0)).Values, roleOffset.Tower(Segment.Other([12, 13, 3], 7)).Values);
+    }
+
+    [Fact]
+    public void RoleOffsetModel_RefusesASegmentAtAnotherStart()
+    {
+        using LaitModel model = EncoderGoldens.Load("bert-cls", 2, PositionMode.RoleOffset, otherPositionStart: 7);
+        var e = Assert.Throws<EngineInputException>(() => model.Tower(Segment.Other([12, 13, 3], 0)));
+        Assert.Contains("starts every Other segment at 7", e.Message);
+        TowerState wrong = new(SegmentRole.Other, 0, 1, model.HiddenSize, new float[model.HiddenSize]);
+        Assert.Throws<EngineInputException>(() => model.Joint([model.Tower(Segment.First([2, 3])), wrong]));
+    }
+
+    [Fact]
     public void AtPEqualsL_JointIsTheConcatenationOfTowers()
     {
         using LaitModel model = EncoderGoldens.Load("minilm-embed", 3, PositionMode.PerSegment);

@@ -272,7 +272,14 @@ public class EncodeAndCombineTests(TinyServerFixture fixture) : IClassFixture<Ti
         Assert.Equal(["entailment", "neutral", "contradiction"], model.Labels);
         Assert.Equal("fp32", model.StateCodec);
         Assert.Matches("^[0-9a-f]{64}$", model.Fingerprint);
-        Assert.Contains(TaskType.VerifyClaim, model.Tasks);
+        Assert.Equal([TaskType.Classify, TaskType.VerifyClaim], model.Tasks); // an NLI head: no yes/no answers
+
+        var yesNo = new CombineRequest { Task = TaskType.YesNo, Model = "tiny-nli" };
+        yesNo.Segments.Add(Inline("Is water wet?"));
+        yesNo.Segments.Add(Inline("Water is wet."));
+        var refused = await Assert.ThrowsAsync<RpcException>(() => Client.CombineAsync(yesNo).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, refused.StatusCode);
+        Assert.Contains("has no 'yes' label", refused.Status.Detail);
 
         var described = await Client.DescribeModelAsync(new DescribeModelRequest { Model = "tiny-nli" });
         Assert.Equal(model, described);

@@ -160,7 +160,7 @@ public static class LaitClientConveniences
         return response.YesNo ?? throw UnexpectedResult(response);
     }
 
-    /// <summary>Classifies the texts jointly, in order (e.g. NLI premise then hypothesis), all sent inline.</summary>
+    /// <summary>Classifies the texts jointly, in order (the claim / hypothesis first, then the evidence / premise, as the models were trained), all sent inline.</summary>
     public static Task<Classification> ClassifyAsync(this LaitClient client, IEnumerable<string> texts, CombineOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(texts);

@@ -287,7 +287,7 @@ class LaitClient:
 
     def classify(self, segments: Sequence, model: Optional[str] = None, truncate: bool = False,
                  timeout: Optional[float] = None) -> t.Classification:
-        """Classifies the segments jointly (segments[0] first: premise, claim...)."""
+        """Classifies the segments jointly (segments[0] first: the claim / hypothesis / question; then evidence / premise / passage)."""
         response = self._combine(pb.TASK_TYPE_CLASSIFY, segments, model, timeout, truncate)
         c = response.classification
         return t.Classification(c.label, _scores(c.scores), tuple(response.segment_ids))

@@ -132,7 +132,7 @@ public static class RequestValidator
         var descriptor = EnumDescriptorOf(typeof(T));
         string known = string.Join(", ", descriptor.Values.Select(v => $"{v.Name} ({v.Number})"));
         throw RequestError.Invalid($"{field} is {Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture)}, " +
-            $"which is not a {descriptor.Name} value: use one of {known}");
+            $"which is not a value of {descriptor.Name}: use one of {known}");
     }
 
     private static EnumDescriptor EnumDescriptorOf(Type type) =>

@@ -64,7 +64,7 @@ public class RequestValidatorTests
         foreach (var role in Enum.GetValues<Role>()) RequestValidator.Enum(role, "role");
         foreach (var task in Enum.GetValues<TaskType>()) RequestValidator.Enum(task, "task");
         string detail = Fails(() => RequestValidator.Enum((Aggregation)99, "aggregation"));
-        Assert.Equal("aggregation is 99, which is not a Aggregation value: use one of AGGREGATION_UNSPECIFIED (0), AGGREGATION_MAX_CONFIDENCE (1), " +
+        Assert.Equal("aggregation is 99, which is not a value of Aggregation: use one of AGGREGATION_UNSPECIFIED (0), AGGREGATION_MAX_CONFIDENCE (1), " +
             "AGGREGATION_MEAN (2), AGGREGATION_MAJORITY (3)", detail);
         Assert.StartsWith("durability is -1,", Fails(() => RequestValidator.Enum((Durability)(-1), "durability")));
     }

@@ -11,7 +11,7 @@ Optional distillation from a fine-tuned teacher (normally the P=0 model):
 with a = --kd-alpha, T = --kd-temp, b = --hidden-mse (DeFormer-style upper-layer similarity).
 
 Example:
-  nice -n 15 /usr/bin/python3 training/finetune.py --task nli --init training/work/pretrain/final \
+  nice -n 15 /usr/bin/python3 training/finetune.py --task nli --init artifacts/pretrained/all-MiniLM-L6-v2 \
       --P 2 --out training/work/ft/nli-P2 --epochs 2 --max-minutes 8
 """
 import argparse

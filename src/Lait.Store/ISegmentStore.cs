@@ -29,7 +29,8 @@ public interface ISegmentStore : IAsyncDisposable, IDisposable
     /// </summary>
     Task<GetManyResult> GetManyAsync(IReadOnlyList<SegmentId> ids, CancellationToken cancellationToken = default);
 
-    /// <summary>Removes a state; true if it was present. Names pointing at it are not removed.</summary>
+    /// <summary>Removes a state; true if it was present. Names pointing at it are not removed here; they
+    /// dangle, and <see cref="NamedSegments"/> says what they mean.</summary>
     Task<bool> DeleteAsync(SegmentId id, CancellationToken cancellationToken = default);
 
     /// <summary>True if a record for the id is present (not validated; reads validate).</summary>
@@ -47,8 +48,16 @@ public interface ISegmentStore : IAsyncDisposable, IDisposable
     Task<bool> DeleteNameAsync(string nameSpace, string name, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Removes a name only while it still points at <paramref name="id"/> (atomically); true if it did.
+    /// For cleaning up a name whose segment is gone without racing a put that re-points it.
+    /// </summary>
+    Task<bool> DeleteNameIfAsync(string nameSpace, string name, SegmentId id, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Names of a namespace in ordinal (UTF-8 byte) order, at most <paramref name="pageSize"/> (1..1000)
-    /// per page, starting after <paramref name="pageToken"/> (null or "" for the first page).
+    /// per page, starting after <paramref name="pageToken"/> (null or "" for the first page). Names are
+    /// listed whether or not their segment is still stored (see <see cref="NamedSegments"/>).
+    /// Throws <see cref="FormatException"/> for a page token this store did not issue for this namespace.
     /// </summary>
     Task<NamePage> ListNamesAsync(string nameSpace, int pageSize, string? pageToken, CancellationToken cancellationToken = default);
 }

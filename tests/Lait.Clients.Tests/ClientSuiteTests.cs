@@ -22,6 +22,14 @@ public sealed class ClientSuiteTests(ClientsServerFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task PythonHardeningSuite_BadInputGetsClearStatuses()
+    {
+        var result = await ClientSuites.RunPythonAsync(fixture, "test_hardening.py");
+        ClientSuites.AssertPassed("Python hardening suite (clients/python/tests/test_hardening.py)", result, fixture);
+        AssertPythonRanWithoutSkips(result, atLeast: 4);
+    }
+
+    [Fact]
     public async Task PythonExamples_PrintWellFormedIdsVerdictsAndAnswers()
     {
         var result = await ClientSuites.RunPythonAsync(fixture, "test_examples.py");

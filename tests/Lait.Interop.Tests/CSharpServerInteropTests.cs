@@ -5,7 +5,7 @@ using Lait.Testing;
 namespace Lait.Interop.Tests;
 
 /// <summary>
-/// Real third-party gRPC clients against the C# transport (tests/Lait.Transport.EchoServer):
+/// Real third-party gRPC clients against the C# server stack (tests/Lait.Interop.EchoServer, Grpc.AspNetCore):
 /// Debian's python3-grpcio and @grpc/grpc-js, one test per interop area and client.
 /// </summary>
 [Collection(CSharpServerCollection.Name)]

@@ -105,7 +105,7 @@ public abstract class EchoServers : IAsyncLifetime
     }
 }
 
-/// <summary>The C# server under test: tests/Lait.Transport.EchoServer on the real transport.</summary>
+/// <summary>The C# server under test: tests/Lait.Interop.EchoServer on Grpc.AspNetCore.</summary>
 public sealed class CSharpEchoServers : EchoServers
 {
     protected override string ServerName => "C#";

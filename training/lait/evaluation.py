@@ -10,7 +10,7 @@ from .model import CONTINUOUS, PER_SEGMENT, collate, pack_segments
 
 # Content-token caps per segment (specials excluded): segment 0 = claim/hypothesis/question,
 # segment 1 = evidence/premise/passage. NLI totals at most 1 + 40 + 1 + 85 + 1 = 128 tokens.
-MAX_LENS = {"nli": (40, 85), "boolq": (30, 220)}
+MAX_LENS = {"nli": (40, 85), "boolq": (30, 160)}
 
 
 _TOKEN_CACHE = {}

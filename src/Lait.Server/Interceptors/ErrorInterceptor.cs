@@ -31,9 +31,10 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : CallInt
             // The packages' services (health, reflection) answer some statuses without a message.
             throw new RpcException(new Status(ex.StatusCode, EmptyDetail(context.Method, ex.StatusCode)), ex.Trailers);
         }
-        catch (RpcException)
+        catch (RpcException ex)
         {
-            throw;
+            // Messages that quote the caller's input are capped (ErrorText) wherever they come from.
+            throw Validation.RequestError.Capped(ex);
         }
         catch (InvalidDataException ex) when (ex.TargetSite?.DeclaringType?.Assembly == GrpcStackAssembly)
         {
@@ -54,7 +55,7 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : CallInt
         }
         catch (Exception ex) when (StatusMapping.TryMap(ex, out Status status))
         {
-            throw new RpcException(status);
+            throw new RpcException(new Status(status.StatusCode, Validation.ErrorText.Cap(status.Detail)));
         }
         catch (Exception ex) when (DateTime.UtcNow >= context.Deadline)
         {

@@ -35,6 +35,6 @@ public sealed class ModelCatalog
         if (string.IsNullOrEmpty(name)) return _models[DefaultModel];
         if (_models.TryGetValue(name, out var m)) return m;
         throw new RequestException(StatusCode.NotFound,
-            $"unknown model '{name}'; this server serves: {string.Join(", ", _models.Keys.Order(StringComparer.Ordinal))}");
+            $"unknown model {Validation.ErrorText.Quote(name)}; this server serves: {string.Join(", ", _models.Keys.Order(StringComparer.Ordinal))}");
     }
 }

@@ -9,6 +9,7 @@ using Lait.Server.Metrics;
 using Lait.Server.Models;
 using Lait.Server.Tasks;
 using Lait.Server.Text;
+using Lait.Server.Validation;
 using Lait.Store;
 using Lait.Store.Codec;
 using Lait.Store.Ids;
@@ -115,6 +116,7 @@ public sealed class LaitService
         try
         {
             if (request.Segment is null) throw new RequestException("segment is required");
+            RequestValidator.Check(request);
             CheckDurability(request.Durability);
             var segment = Tokenize(model, request.Segment, ToRole(request.Segment.Role), "segment");
             var stored = await StoreSegmentAsync(model, segment, ct).ConfigureAwait(false);
@@ -214,6 +216,7 @@ public sealed class LaitService
             throw new RequestException(StatusCode.ResourceExhausted,
                 $"document has {spans.Count} sentences; the limit is {_limits.MaxDocumentSentences}: split it into several calls");
         }
+        RequestValidator.Check(request, spans.Count);
         CheckDurability(request.Durability);
         var role = ToRole(request.Role);
         bool truncate = request.Truncation == Truncation.Truncate;
@@ -255,6 +258,7 @@ public sealed class LaitService
         var timings = new Timings();
         var model = _models.Resolve(request.Model);
         var ct = context.CancellationToken;
+        RequestValidator.Check(request);
         ValidateCombineShape(model, request);
 
         // Resolve every reference: ids and names from the store, inline texts through the tower.
@@ -406,7 +410,7 @@ public sealed class LaitService
                 var state = got.States[k];
                 if (state is null)
                 {
-                    missingIds.Add(id.ToString());
+                    if (request.Segments[index].Name is { } gone) missingNames.Add($"{gone.Namespace}/{gone.Name}"); else missingIds.Add(id.ToString());
                     continue;
                 }
                 CheckBelongsToModel(model, state, index);
@@ -417,11 +421,12 @@ public sealed class LaitService
         if (missingIds.Count > 0 || missingNames.Count > 0)
         {
             var parts = new List<string>();
-            if (missingIds.Count > 0) parts.Add($"segment ids not stored: {string.Join(", ", missingIds.Distinct())}");
-            if (missingNames.Count > 0) parts.Add($"segment names not found: {string.Join(", ", missingNames.Distinct())}");
+            if (missingIds.Count > 0) parts.Add($"segment ids not stored: {ErrorText.List(missingIds.Distinct())}");
+            if (missingNames.Count > 0) parts.Add($"segment names not found: {ErrorText.List(missingNames.Distinct().Select(ErrorText.Quote))}");
             throw new RequestException(StatusCode.NotFound, string.Join("; ", parts) + $" (model '{model.Description.Name}'); encode them first");
         }
 
+        JointFit.Apply(request.Task, model.Description.MaxPositions, request.Truncation == Truncation.Truncate, count, i => result[i]!.Tensor.TokenIds.Length, inline);
         if (inline.Count > 0)
         {
             var tower = Stopwatch.StartNew();
@@ -604,26 +609,12 @@ public sealed class LaitService
         var model = _models.Resolve(request.Model);
         CheckLookupSize(request.SegmentIds.Count + request.Names.Count);
         var ct = context.CancellationToken;
-        var response = new DeleteSegmentsResponse();
         var ids = request.SegmentIds.Select((s, i) => ParseId(s, $"segment_ids[{i}]")).ToList();
-        foreach (var name in request.Names)
-        {
-            ValidateName(name, "names");
-            string ns = StoreNamespace(model, name.Namespace);
-            var id = await _store.ResolveNameAsync(ns, name.Name, ct).ConfigureAwait(false);
-            if (id is null)
-            {
-                response.NotFoundNames.Add(name);
-                continue;
-            }
-            await _store.DeleteNameAsync(ns, name.Name, ct).ConfigureAwait(false);
-            if (await _store.DeleteAsync(id.Value, ct).ConfigureAwait(false)) response.Deleted++;
-        }
-        foreach (var id in ids)
-        {
-            if (await _store.DeleteAsync(id, ct).ConfigureAwait(false)) response.Deleted++;
-            else response.NotFoundIds.Add(id.ToString());
-        }
+        foreach (var name in request.Names) ValidateName(name, "names");
+        var outcome = await _store.DeleteSegmentsAsync(ids, request.Names.Select(n => (StoreNamespace(model, n.Namespace), n.Name)).ToList(), ct).ConfigureAwait(false);
+        var response = new DeleteSegmentsResponse { Deleted = outcome.Deleted };
+        response.NotFoundIds.AddRange(outcome.NotFoundIds.Select(i => ids[i].ToString()));
+        response.NotFoundNames.AddRange(outcome.NotFoundNames.Select(i => request.Names[i]));
         return response;
     }
 
@@ -652,9 +643,8 @@ public sealed class LaitService
         for (int k = 0; k < page.Names.Count; k++)
         {
             var entry = page.Names[k];
-            var info = got.States[k] is { } state
-                ? ToInfo(model, entry.Id, state, includeTokens: false)
-                : new SegmentInfo { SegmentId = entry.Id.ToString(), Model = model.Description.Name };
+            if (got.States[k] is not { } state) continue; // a dangling name (its segment is gone) is not listed
+            var info = ToInfo(model, entry.Id, state, includeTokens: false);
             info.Name = new SegmentName { Namespace = request.Namespace, Name = entry.Name };
             response.Segments.Add(info);
         }
@@ -746,22 +736,9 @@ public sealed class LaitService
     // Names live per model: the same namespace on two models is two key spaces.
     private static string StoreNamespace(ServedModelEntry model, string ns) => $"{model.Description.Name}/{ns}";
 
-    private static void ValidateName(SegmentName name, string field)
-    {
-        ValidateNamespace(name.Namespace, $"{field}.namespace");
-        if (name.Name.Length == 0 || name.Name.Length > 512 || name.Name.Any(char.IsControl))
-        {
-            throw new RequestException($"{field}.name must be 1-512 characters without control characters");
-        }
-    }
+    private static void ValidateName(SegmentName name, string field) => RequestValidator.Name(name, field);
 
-    private static void ValidateNamespace(string ns, string field)
-    {
-        if (ns.Length is 0 or > 128 || !ns.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
-        {
-            throw new RequestException($"{field} must be 1-128 characters of [A-Za-z0-9._-], got '{ns}'");
-        }
-    }
+    private static void ValidateNamespace(string ns, string field) => RequestValidator.Namespace(ns, field);
 
     private void CheckLookupSize(int count)
     {
@@ -776,7 +753,7 @@ public sealed class LaitService
         if (!SegmentId.TryParse(text, out var id))
         {
             throw new RequestException(StatusCode.InvalidArgument,
-                $"{field} is not a segment id ('{Shorten(text)}'): ids are {SegmentId.HexLength} lowercase hex characters as returned by EncodeSegment");
+                $"{field} is not a segment id ({ErrorText.Quote(text)}): ids are {SegmentId.HexLength} hex characters as returned by EncodeSegment");
         }
         return id;
     }
@@ -827,8 +804,6 @@ public sealed class LaitService
         ids.CopyTo(array, 0);
         return array;
     }
-
-    private static string Shorten(string text) => text.Length <= 80 ? text : text[..80] + "...";
 
     private static long Micros(Stopwatch sw) => (long)(sw.Elapsed.TotalMilliseconds * 1000);
 }

@@ -171,7 +171,14 @@ public sealed class FasterSegmentStore : ISegmentStore
         }
     }
 
-    public async Task<bool> DeleteNameAsync(string nameSpace, string name, CancellationToken cancellationToken = default)
+    public Task<bool> DeleteNameAsync(string nameSpace, string name, CancellationToken cancellationToken = default) =>
+        RemoveNameAsync(nameSpace, name, null, cancellationToken);
+
+    public Task<bool> DeleteNameIfAsync(string nameSpace, string name, SegmentId id, CancellationToken cancellationToken = default) =>
+        RemoveNameAsync(nameSpace, name, id, cancellationToken);
+
+    // Removes the name (only while it points at onlyIf, when given) from the index and, durably, from its log.
+    private async Task<bool> RemoveNameAsync(string nameSpace, string name, SegmentId? onlyIf, CancellationToken cancellationToken)
     {
         NameRules.ValidateNamespace(nameSpace);
         NameRules.ValidateName(name);
@@ -179,7 +186,7 @@ public sealed class FasterSegmentStore : ISegmentStore
         lock (_namesLock)
         {
             var index = GetNamespace(nameSpace, create: false);
-            if (index is null || !index.Remove(name))
+            if (index is null || !index.TryGet(name, out var current) || (onlyIf is { } expected && current != expected) || !index.Remove(name))
                 return false;
             if (index.Count == 0)
                 _nameIndex.Remove(nameSpace);
@@ -193,13 +200,13 @@ public sealed class FasterSegmentStore : ISegmentStore
     {
         NameRules.ValidateNamespace(nameSpace);
         NameRules.ValidatePageSize(pageSize);
-        var after = NameRules.ParsePageToken(pageToken);
+        var after = NameRules.ParsePageToken(nameSpace, pageToken);
         lock (_namesLock)
         {
             var index = GetNamespace(nameSpace, create: false);
             if (index is null)
                 return Task.FromResult(new NamePage([], null));
-            return Task.FromResult(index.Page(after, pageSize));
+            return Task.FromResult(index.Page(nameSpace, after, pageSize));
         }
     }
 
@@ -306,7 +313,7 @@ public sealed class FasterSegmentStore : ISegmentStore
 
         public bool Remove(string name) => _ids.Remove(name) && _order.Remove(name);
 
-        public NamePage Page(string? after, int pageSize)
+        public NamePage Page(string nameSpace, string? after, int pageSize)
         {
             var entries = new List<NameEntry>(Math.Min(pageSize, _ids.Count));
             IEnumerable<string> view = _order;
@@ -330,7 +337,7 @@ public sealed class FasterSegmentStore : ISegmentStore
                 entries.Add(new NameEntry(name, _ids[name]));
                 last = name;
             }
-            return new NamePage(entries, more ? NameRules.MakePageToken(last!) : null);
+            return new NamePage(entries, more ? NameRules.MakePageToken(nameSpace, last!) : null);
         }
     }
 }

@@ -147,11 +147,26 @@ public sealed class RedisSegmentStore : ISegmentStore
         return await removed.ConfigureAwait(false);
     }
 
+    public async Task<bool> DeleteNameIfAsync(string nameSpace, string name, SegmentId id, CancellationToken cancellationToken = default)
+    {
+        NameRules.ValidateNamespace(nameSpace);
+        NameRules.ValidateName(name);
+        var transaction = _db.CreateTransaction();
+        transaction.AddCondition(Condition.HashEqual(NamesKey(nameSpace), name, id.ToBytes()));
+        var removed = transaction.HashDeleteAsync(NamesKey(nameSpace), name);
+        var order = transaction.SortedSetRemoveAsync(OrderKey(nameSpace), name);
+        // Not committed (the name is gone or re-pointed): the queued commands are cancelled, never run.
+        if (!await Call(() => transaction.ExecuteAsync(), cancellationToken).ConfigureAwait(false))
+            return false;
+        await order.ConfigureAwait(false);
+        return await removed.ConfigureAwait(false);
+    }
+
     public async Task<NamePage> ListNamesAsync(string nameSpace, int pageSize, string? pageToken, CancellationToken cancellationToken = default)
     {
         NameRules.ValidateNamespace(nameSpace);
         NameRules.ValidatePageSize(pageSize);
-        var after = NameRules.ParsePageToken(pageToken);
+        var after = NameRules.ParsePageToken(nameSpace, pageToken);
         // ZRANGEBYLEX orders by bytes = UTF-8 = code points, the order NameRules defines.
         var names = await Call(() => _db.SortedSetRangeByValueAsync(OrderKey(nameSpace),
             after is null ? default : (RedisValue)after, default, after is null ? Exclude.None : Exclude.Start, Order.Ascending, 0, pageSize + 1),
@@ -169,7 +184,7 @@ public sealed class RedisSegmentStore : ISegmentStore
             if (!ids[i].IsNull)
                 entries.Add(new NameEntry(names[i]!, ParseId(ids[i], nameSpace, names[i]!)));
         }
-        return new NamePage(entries, names.Length > pageSize ? NameRules.MakePageToken(names[count - 1]!) : null);
+        return new NamePage(entries, names.Length > pageSize ? NameRules.MakePageToken(nameSpace, names[count - 1]!) : null);
     }
 
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();

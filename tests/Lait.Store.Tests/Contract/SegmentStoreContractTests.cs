@@ -1,5 +1,6 @@
 using Lait.Store.Codec;
 using Lait.Store.Ids;
+using Lait.Store.Names;
 using Lait.Store.Tests.Support;
 using Xunit;
 
@@ -203,8 +204,129 @@ public abstract class SegmentStoreContractTests : IAsyncLifetime
         await Assert.ThrowsAnyAsync<ArgumentException>(() => Store.PutNameAsync("", "a", id));
         await Assert.ThrowsAnyAsync<ArgumentException>(() => Store.PutNameAsync("ns{x}", "a", id));
         await Assert.ThrowsAnyAsync<ArgumentException>(() => Store.PutNameAsync("ns", "a\nb", id));
-        await Assert.ThrowsAnyAsync<ArgumentException>(() => Store.PutNameAsync("ns", new string('x', 600), id));
+        await Assert.ThrowsAnyAsync<ArgumentException>(() => Store.PutNameAsync("ns", new string('x', NameRules.MaxNameBytes + 1), id));
+        await Assert.ThrowsAnyAsync<ArgumentException>(() => Store.PutNameAsync(new string('n', NameRules.MaxNamespaceBytes + 1), "a", id));
         await Assert.ThrowsAnyAsync<ArgumentException>(() => Store.ListNamesAsync("ns", 0, null));
-        await Assert.ThrowsAnyAsync<ArgumentException>(() => Store.ListNamesAsync("ns", 10, "***not base64***"));
+        await Assert.ThrowsAsync<FormatException>(() => Store.ListNamesAsync("ns", 10, "***not base64***"));
     }
+
+    [Fact]
+    public async Task Names_HoldThePublicLimitsBehindAModelPrefix()
+    {
+        // What the service stores for a 128-character namespace of a model with a long name, and names of
+        // 512 code points of 2 and 4 UTF-8 bytes.
+        string ns = new string('m', 200) + "/" + new string('n', 128);
+        string accents = new('é', 512), emoji = string.Concat(Enumerable.Repeat("😀", 512));
+        var id1 = TestStates.Key(120, 3).ComputeId();
+        var id2 = TestStates.Key(121, 3).ComputeId();
+        await Store.PutNameAsync(ns, accents, id1);
+        await Store.PutNameAsync(ns, emoji, id2);
+        Assert.Equal(id1, await Store.ResolveNameAsync(ns, accents));
+        Assert.Equal(id2, await Store.ResolveNameAsync(ns, emoji));
+        var page = await Store.ListNamesAsync(ns, 1, null);
+        Assert.Equal(accents, Assert.Single(page.Names).Name);
+        var next = await Store.ListNamesAsync(ns, 1, page.NextPageToken);
+        Assert.Equal(emoji, Assert.Single(next.Names).Name);
+    }
+
+    [Theory]
+    [InlineData("AAAA")]
+    [InlineData("_-_-")]
+    [InlineData("a")]
+    [InlineData("long")]
+    [InlineData("other-namespace")]
+    [InlineData("altered")]
+    [InlineData("unsigned")]
+    public async Task PageTokens_NotIssuedForThisNamespace_AreFormatErrors(string kind)
+    {
+        foreach (var name in new[] { "a", "b", "c" })
+        {
+            await Store.PutNameAsync("tok", name, TestStates.Key(130, 3).ComputeId());
+            await Store.PutNameAsync("tok2", name, TestStates.Key(130, 3).ComputeId());
+        }
+        string issued = (await Store.ListNamesAsync("tok", 1, null)).NextPageToken!;
+        Assert.Equal("b", (await Store.ListNamesAsync("tok", 1, issued)).Names.Single().Name);
+        string token = kind switch
+        {
+            "long" => new string('a', 10_000),
+            "other-namespace" => issued,
+            "altered" => issued[..^2] + (issued[^2] == 'A' ? "B" : "A") + issued[^1],
+            // The previous format: the bare base64url of the last name.
+            "unsigned" => System.Buffers.Text.Base64Url.EncodeToString("a"u8),
+            _ => kind,
+        };
+        await Assert.ThrowsAsync<FormatException>(() => Store.ListNamesAsync(kind == "other-namespace" ? "tok2" : "tok", 1, token));
+    }
+
+    [Fact]
+    public async Task DeleteNameIf_RemovesANameOnlyWhileItPointsAtTheId()
+    {
+        var id1 = TestStates.Key(140, 3).ComputeId();
+        var id2 = TestStates.Key(141, 3).ComputeId();
+        await Store.PutNameAsync("cas", "n", id2);
+        Assert.False(await Store.DeleteNameIfAsync("cas", "n", id1));
+        Assert.Equal(id2, await Store.ResolveNameAsync("cas", "n"));
+        Assert.True(await Store.DeleteNameIfAsync("cas", "n", id2));
+        Assert.Null(await Store.ResolveNameAsync("cas", "n"));
+        Assert.False(await Store.DeleteNameIfAsync("cas", "n", id2));
+        Assert.Empty((await Store.ListNamesAsync("cas", 10, null)).Names);
+    }
+
+    [Fact]
+    public async Task NamedSegments_ANameOfADeletedSegmentIsAbsentAndRemoved()
+    {
+        var shared = await Store.PutAsync(TestStates.State(150));
+        var other = await Store.PutAsync(TestStates.State(151));
+        await Store.PutNameAsync("dn", "A", shared.Id);
+        await Store.PutNameAsync("dn", "B", shared.Id);
+        await Store.PutNameAsync("dn", "C", other.Id);
+
+        var first = await Store.DeleteSegmentsAsync([], [("dn", "A")]);
+        Assert.Equal(1, first.Deleted);
+        Assert.Empty(first.NotFoundNames);
+        Assert.Null(await Store.ResolveNameAsync("dn", "A"));
+
+        // B dangles: deleting it removes it and reports it not found.
+        var second = await Store.DeleteSegmentsAsync([shared.Id, other.Id], [("dn", "B"), ("dn", "missing")]);
+        Assert.Equal(1, second.Deleted); // other
+        Assert.Equal([0], second.NotFoundIds);
+        Assert.Equal([0, 1], second.NotFoundNames);
+        Assert.Null(await Store.ResolveNameAsync("dn", "B"));
+        // C dangles now too (its segment was deleted by id); deleting it reports it not found and removes it.
+        var third = await Store.DeleteSegmentsAsync([], [("dn", "C")]);
+        Assert.Equal(0, third.Deleted);
+        Assert.Equal([0], third.NotFoundNames);
+        Assert.Empty((await Store.ListNamesAsync("dn", 10, null)).Names);
+    }
+
+    [Fact]
+    public async Task NamedSegments_AHiddenNameIsLiveAgainWhenItsContentIsStoredAgain()
+    {
+        var state = TestStates.State(170);
+        var put = await Store.PutAsync(state);
+        await Store.PutNameAsync("dn3", "A", put.Id);
+        Assert.True(await Store.DeleteAsync(put.Id));
+        Assert.Equal(put.Id, await Store.ResolveNameAsync("dn3", "A")); // hidden, not removed: nothing but a delete of the name removes it
+        Assert.Null((await Store.GetManyAsync([put.Id])).States[0]);
+        await Store.PutAsync(state);
+        Assert.NotNull((await Store.GetManyAsync([put.Id])).States[0]);
+        var outcome = await Store.DeleteSegmentsAsync([], [("dn3", "A")]);
+        Assert.Equal(1, outcome.Deleted);
+        Assert.Empty(outcome.NotFoundNames);
+    }
+
+    [Fact]
+    public async Task NamedSegments_TwoNamesOfOneSegmentInOneCallAreBothFound()
+    {
+        var shared = await Store.PutAsync(TestStates.State(160));
+        await Store.PutNameAsync("dn2", "A", shared.Id);
+        await Store.PutNameAsync("dn2", "B", shared.Id);
+        var outcome = await Store.DeleteSegmentsAsync([shared.Id], [("dn2", "A"), ("dn2", "B")]);
+        Assert.Equal(1, outcome.Deleted);
+        Assert.Empty(outcome.NotFoundIds);
+        Assert.Empty(outcome.NotFoundNames);
+        Assert.Empty((await Store.ListNamesAsync("dn2", 10, null)).Names);
+        Assert.Null((await Store.GetManyAsync([shared.Id])).States[0]);
+    }
+
 }

@@ -60,6 +60,7 @@ public sealed class RedisContractTests(RedisServerFixture fixture) : SegmentStor
         public Task PutNameAsync(string nameSpace, string name, SegmentId id, CancellationToken cancellationToken = default) => throw Missing();
         public Task<SegmentId?> ResolveNameAsync(string nameSpace, string name, CancellationToken cancellationToken = default) => throw Missing();
         public Task<bool> DeleteNameAsync(string nameSpace, string name, CancellationToken cancellationToken = default) => throw Missing();
+        public Task<bool> DeleteNameIfAsync(string nameSpace, string name, SegmentId id, CancellationToken cancellationToken = default) => throw Missing();
         public Task<NamePage> ListNamesAsync(string nameSpace, int pageSize, string? pageToken, CancellationToken cancellationToken = default) => throw Missing();
         public void Dispose() { }
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;

@@ -3,11 +3,13 @@ using Lait.Client;
 using Lait.Protos.V1;
 using Lait.Testing;
 
-// Service benchmark (issue 5), one run, one server, two models with the same weights:
-//  (a) one claim against 100 stored evidence sentences: Combine at P = 4 of L = 6 against the full
-//      cross-encoder (P = 0) over the same pairs;
+// Service benchmark, one run, one server, two models with the same weights:
+//  (a) one claim against 100 stored evidence sentences: Combine with the LAIT model against the full
+//      cross-encoder (P = 0, continuous positions) over the same pairs;
 //  (b) streaming ingestion through gRPC with durable acknowledgements (sentences per second).
-// Usage: dotnet run -c Release --project bench/Lait.Bench.Service [-- --rounds 20 --ingest 2000]
+// The weights are random 6 x 384 ones with P = 4, or with --model DIR a real model folder as it is
+// (e.g. models/lait-nli-minilm) and the same folder re-configured as P = 0.
+// Usage: dotnet run -c Release --project bench/Lait.Bench.Service [-- --rounds 20 --ingest 2000 --model DIR]
 int rounds = ArgValue("--rounds", 20);
 int ingestCount = ArgValue("--ingest", 2000);
 // --checkpoint: the store acknowledges from memory (durable from the next checkpoint) instead of group commit.
@@ -15,12 +17,26 @@ bool checkpointMode = args.Contains("--checkpoint");
 const int evidenceCount = 100;
 
 using var dir = new TempDirectory();
-var shape = new TinyModelWriter.Options(Layers: 6, Hidden: 384, Heads: 12, Intermediate: 1536, MaxPositions: 128, Seed: 11);
-string p4 = TinyModelWriter.Write(dir.Sub("p4"), shape with { TowerLayers = 4, PositionMode = "per_segment" });
-string p0 = TinyModelWriter.Write(dir.Sub("p0"), shape with { TowerLayers = 0, PositionMode = "continuous" });
+string? realModel = ArgString("--model");
+string p4, p0, what;
+int towerLayers = 4;
+if (realModel is null)
+{
+    var shape = new TinyModelWriter.Options(Layers: 6, Hidden: 384, Heads: 12, Intermediate: 1536, MaxPositions: 128, Seed: 11);
+    p4 = TinyModelWriter.Write(dir.Sub("p4"), shape with { TowerLayers = 4, PositionMode = "per_segment" });
+    p0 = TinyModelWriter.Write(dir.Sub("p0"), shape with { TowerLayers = 0, PositionMode = "continuous" });
+    what = "model 6 layers x 384 (random weights)";
+}
+else
+{
+    p4 = Path.GetFullPath(realModel);
+    p0 = CrossEncoderCopy(p4, dir.Sub("p0"));
+    towerLayers = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(p4, "config.json")))!["lait"]!["tower_layers"]!.GetValue<int>();
+    what = $"model {p4} (P = {towerLayers}) and the same weights at P = 0";
+}
 await using var server = await ServerProcess.StartAsync(["--model-dir", $"p4={p4}", "--model-dir", $"p0={p0}", "--store-dir", dir.Sub("store"),
     "--durability", checkpointMode ? "checkpoint" : "durable", .. ServerArgs()]);
-Console.WriteLine($"server on 127.0.0.1:{server.Port}; model 6 layers x 384 (random weights), {Environment.ProcessorCount} cores");
+Console.WriteLine($"server on 127.0.0.1:{server.Port}; {what}, {Environment.ProcessorCount} cores");
 
 var random = new Random(5);
 string Sentence(int words) => string.Join(' ', Enumerable.Range(0, words).Select(_ => TinyModelWriter.Vocabulary[random.Next(TinyModelWriter.Vocabulary.Count)])) + ".";
@@ -54,9 +70,9 @@ Console.WriteLine("| model | median ms | p90 ms | pairs/s |");
 Console.WriteLine("|---|---|---|---|");
 foreach (var model in new[] { "p4", "p0" })
 {
-    Console.WriteLine($"| {(model == "p4" ? "LAIT P=4 of 6" : "cross-encoder P=0")} | {Median(results[model]):F1} | {Percentile(results[model], 0.9):F1} | {evidenceCount / (Median(results[model]) / 1000):F0} |");
+    Console.WriteLine($"| {(model == "p4" ? $"LAIT P={towerLayers} of 6" : "cross-encoder P=0")} | {Median(results[model]):F1} | {Percentile(results[model], 0.9):F1} | {evidenceCount / (Median(results[model]) / 1000):F0} |");
 }
-Console.WriteLine($"speed-up P=4 over P=0: {p0Median / p4Median:F2}x");
+Console.WriteLine($"speed-up P={towerLayers} over P=0: {p0Median / p4Median:F2}x");
 
 // (b) streaming ingestion, durable acknowledgements.
 string[] sentences = Enumerable.Range(0, ingestCount).Select(_ => Sentence(23)).ToArray();
@@ -109,6 +125,26 @@ string[] ServerArgs()
 {
     int i = Array.IndexOf(args, "--server");
     return i < 0 ? [] : args[(i + 1)..];
+}
+
+string? ArgString(string name)
+{
+    int i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+}
+
+// The same weights and vocabulary as a stock cross-encoder: P = 0 with continuous positions.
+static string CrossEncoderCopy(string modelDir, string target)
+{
+    Directory.CreateDirectory(target);
+    foreach (string file in Directory.GetFiles(modelDir))
+    {
+        File.Copy(file, Path.Combine(target, Path.GetFileName(file)));
+    }
+    var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(target, "config.json")))!;
+    config["lait"] = new System.Text.Json.Nodes.JsonObject { ["tower_layers"] = 0, ["position_mode"] = "continuous" };
+    File.WriteAllText(Path.Combine(target, "config.json"), config.ToJsonString());
+    return target;
 }
 
 int ArgValue(string name, int fallback)

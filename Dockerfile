@@ -37,14 +37,14 @@ RUN groupadd --system --gid 10001 lait \
 WORKDIR /app
 COPY --from=build /out/ /app/
 # The default model (LaitSettings.DefaultModelDirectory, relative to WORKDIR). Read-only for lait.
-COPY models/lait-nli-mini/ /app/models/lait-nli-mini/
+COPY models/lait-nli-minilm/ /app/models/lait-nli-minilm/
 # Every setting is an environment variable (deploy/README.md: Configuration). The server binds
 # 127.0.0.1 by default; in a container it must listen on every interface.
 ENV LAIT_HOST=0.0.0.0 \
     LAIT_PORT=50051 \
     LAIT_METRICS_PORT=9464 \
     LAIT_HTTP_PORT=8080 \
-    LAIT_MODEL_DIRS=/app/models/lait-nli-mini \
+    LAIT_MODEL_DIRS=/app/models/lait-nli-minilm \
     LAIT_STORE_DIR=/var/lib/lait/store \
     LAIT_DURABILITY=durable \
     LAIT_CODEC=fp16 \

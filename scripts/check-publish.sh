@@ -6,7 +6,7 @@
 #
 # Deviations from the image, all for a shared host: LAIT_HOST=127.0.0.1 instead of 0.0.0.0, free
 # ports instead of 50051/9464, a temporary store directory instead of the volume, and --model-dir (or
-# the tests' tiny model when models/lait-nli-mini is not in the checkout) instead of the default model.
+# the tests' tiny model when models/lait-nli-minilm is not in the checkout) instead of the default model.
 #
 #   scripts/check-publish.sh [--no-build] [--configuration Release] [--model-dir DIR] [--timeout SECONDS]
 #     --no-build    publish the existing build (the test command builds first)
@@ -68,9 +68,9 @@ for required in LAIT_HOST LAIT_PORT LAIT_METRICS_PORT LAIT_STORE_DIR; do
   [ -n "${image_env[$required]:-}" ] || fail "the Dockerfile sets no $required"
 done
 
-# The image copies models/lait-nli-mini to /app/models/lait-nli-mini: copy it the same way, unless
+# The image copies models/lait-nli-minilm to /app/models/lait-nli-minilm: copy it the same way, unless
 # --model-dir names another model (or the default model is not in this checkout).
-default_model_src="models/lait-nli-mini"
+default_model_src="models/lait-nli-minilm"
 if [ -z "$model_dir" ] && [ -f "$default_model_src/config.json" ]; then
   mkdir -p "$app/models"
   cp -r "$default_model_src" "$app/models/"

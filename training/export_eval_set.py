@@ -9,7 +9,7 @@ upcast to fp32, as the engine does). The file holds shared data set text: it goe
 into the repository.
 
 Example:
-  /usr/bin/python3 training/export_eval_set.py --model models/lait-nli-mini --task nli \
+  /usr/bin/python3 training/export_eval_set.py --model models/lait-nli-minilm --task nli \
       --max-per-source 1000 --out training/work/eval_nli.jsonl
 """
 import argparse

@@ -4,8 +4,8 @@ tokens only) and the logits of the full LAIT forward pass, computed from the wei
 as stored (fp16 files are upcast to fp32, as the engine does).
 
 Example:
-  /usr/bin/python3 training/export_goldens.py --model models/lait-nli-mini --n 16 \
-      --out models/lait-nli-mini/goldens.json
+  /usr/bin/python3 training/export_goldens.py --model models/lait-nli-minilm --n 16 \
+      --out models/lait-nli-minilm/goldens.json
 """
 import argparse
 import json

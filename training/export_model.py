@@ -2,7 +2,7 @@
 vocab.txt). With several --candidates, the one with the best DEV accuracy (train_summary.json)
 wins -- never the test accuracy.
 
-Example: /usr/bin/python3 training/export_model.py --candidates training/work/ft/nli-P2 --out models/lait-nli-mini
+Example: /usr/bin/python3 training/export_model.py --candidates training/work/ft/nli-P2 --out models/lait-nli-minilm
 """
 import argparse
 import json

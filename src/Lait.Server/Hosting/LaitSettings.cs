@@ -27,7 +27,7 @@ public sealed record ModelLocation(string Name, string Directory);
 /// </summary>
 public sealed class LaitSettings
 {
-    public const string DefaultModelDirectory = "models/lait-nli-mini";
+    public const string DefaultModelDirectory = "models/lait-nli-minilm";
 
     public List<ModelLocation> Models { get; } = new();
     public string? DefaultModel { get; set; }

@@ -5,7 +5,7 @@ namespace Lait.Deploy.Tests.Dockerfiles;
 public sealed class DockerfileLintTests
 {
     // Produced on another branch; the image build needs it, our checks do not (deploy/README.md).
-    private const string DefaultModel = "models/lait-nli-mini";
+    private const string DefaultModel = "models/lait-nli-minilm";
 
     private static string RepoDockerfile => File.ReadAllText(RepoFiles.PathOf("Dockerfile"));
 

@@ -6,7 +6,7 @@ using Xunit;
 namespace Lait.Engine.Tests.DefaultModel;
 
 /// <summary>
-/// The committed default model (models/lait-nli-mini) run by our engine against the outputs PyTorch
+/// The committed default model (models/lait-nli-minilm) run by our engine against the outputs PyTorch
 /// produced for the same examples when the model was exported (training/export_goldens.py):
 /// same tokens from our tokenizer, same tower states and logits from our tower/joint split.
 /// </summary>
@@ -16,7 +16,7 @@ public sealed class DefaultModelParityTests : IDisposable
     private const float LogitTolerance = 2e-4f;
     private const float StateTolerance = 2e-4f;
 
-    private static readonly string ModelDir = Path.Combine(RepoPaths.Root, "models", "lait-nli-mini");
+    private static readonly string ModelDir = Path.Combine(RepoPaths.Root, "models", "lait-nli-minilm");
     private readonly LaitModel _model = LaitModel.Load(ModelDir, new EngineOptions { Threads = 1, WarmUp = false });
 
     // Two workers take the two-core paths: hidden 384 and intermediate 1536 are long enough for the

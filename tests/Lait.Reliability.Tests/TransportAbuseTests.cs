@@ -166,3 +166,130 @@ public class TransportAbuseTests
         return await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(CancellationToken.None));
     }
 }
+
+/// <summary>Issue 17 item 10, transport parts: content subtypes, metadata counts, client resets.</summary>
+public class TransportRequestTests
+{
+    [Fact]
+    public async Task GrpcJsonContentTypeIsRefusedWithUnimplementedNotParsedAsProtobuf()
+    {
+        using var dir = new TempDirectory();
+        string model = TinyModelWriter.Write(dir.Sub("tiny"), new TinyModelWriter.Options());
+        await using var server = await ServerProcess.StartAsync("--model-dir", model, "--store-dir", dir.Sub("store"));
+        using var raw = new RawGrpc(server.Port);
+        var json = await raw.SendAsync("/lait.v1.Lait/ListModels", RawGrpc.Frame(new ListModelsRequest().ToByteArray()), contentType: "application/grpc+json");
+        Assert.Equal((int)StatusCode.Unimplemented, json.GrpcStatus);
+        Assert.Contains("application/grpc+json is not served", json.GrpcMessage, StringComparison.Ordinal);
+        // protobuf, spelled either way, is still served.
+        foreach (string type in new[] { "application/grpc", "application/grpc+proto" })
+        {
+            var ok = await raw.SendAsync("/lait.v1.Lait/ListModels", RawGrpc.Frame(new ListModelsRequest().ToByteArray()), contentType: type);
+            Assert.Equal(0, ok.GrpcStatus);
+        }
+    }
+
+    [Fact]
+    public async Task MoreThan100MetadataEntriesIsAGrpcStatusForGrpcio()
+    {
+        using var dir = new TempDirectory();
+        string model = TinyModelWriter.Write(dir.Sub("tiny"), new TinyModelWriter.Options());
+        await using var server = await ServerProcess.StartAsync("--model-dir", model, "--store-dir", dir.Sub("store"));
+        string script = """
+            import sys, grpc
+            ch = grpc.insecure_channel(sys.argv[1])
+            call = ch.unary_unary('/lait.v1.Lait/ListModels', request_serializer=None, response_deserializer=None)
+            for n in (100, 150):
+                md = [('x-meta-%d' % i, 'v') for i in range(n)]
+                try:
+                    call(b'', metadata=md, timeout=10)
+                    print(n, 'OK')
+                except grpc.RpcError as e:
+                    print(n, e.code().name, e.details())
+            """;
+        string output = await RunPythonAsync(script, $"127.0.0.1:{server.Port}");
+        Assert.Contains("100 OK", output, StringComparison.Ordinal);
+        Assert.Contains("150 RESOURCE_EXHAUSTED the call carries 150 metadata entries, at most 100 are accepted", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ClientResetsMidMessageAreCancelledInMetricsAndNotLoggedAsFailures()
+    {
+        using var dir = new TempDirectory();
+        string model = TinyModelWriter.Write(dir.Sub("tiny"), new TinyModelWriter.Options());
+        int metricsPort = Segments.FreePort();
+        await using var server = await ServerProcess.StartAsync("--model-dir", model, "--store-dir", dir.Sub("store"), "--metrics-port", metricsPort.ToString());
+        using var http = new HttpClient(new SocketsHttpHandler()) { Timeout = TimeSpan.FromSeconds(30) };
+        const int resets = 20;
+        for (int i = 0; i < resets; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{server.Port}/lait.v1.Lait/EncodeSegment")
+            {
+                Version = System.Net.HttpVersion.Version20,
+                VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+                Content = new ResettingContent(i % 2 == 0),
+            };
+            request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/grpc");
+            request.Headers.TryAddWithoutValidation("te", "trailers");
+            await Assert.ThrowsAnyAsync<Exception>(async () =>
+            {
+                using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                await response.Content.ReadAsByteArrayAsync();
+                throw new InvalidOperationException("the request completed");
+            });
+        }
+        string metrics = "";
+        var sw = Stopwatch.StartNew();
+        while (sw.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            metrics = await new HttpClient().GetStringAsync($"http://127.0.0.1:{metricsPort}/metrics");
+            if (Count(metrics, "") >= resets) break;
+            await Task.Delay(200);
+        }
+        Assert.True(Count(metrics, ",code=\"Cancelled\"") == resets, string.Join("\n", metrics.Split('\n').Where(l => l.Contains("EncodeSegment", StringComparison.Ordinal))));
+        Assert.DoesNotContain("fail:", server.Log, StringComparison.Ordinal);
+    }
+
+    private static long Count(string metrics, string code)
+    {
+        long sum = 0;
+        foreach (string line in metrics.Split('\n'))
+        {
+            if (line.StartsWith("lait_rpc_calls_total{method=\"/lait.v1.Lait/EncodeSegment\"" + code, StringComparison.Ordinal))
+                sum += long.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        return sum;
+    }
+
+    /// <summary>Sends a whole message (or half of one), then fails, which makes HttpClient reset the stream.</summary>
+    private sealed class ResettingContent(bool wholeMessage) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        {
+            byte[] frame = RawGrpc.Frame(Segments.Request("the sky is blue .").ToByteArray());
+            await stream.WriteAsync(wholeMessage ? frame : frame.AsMemory(0, frame.Length / 2));
+            await stream.FlushAsync();
+            await Task.Delay(300);
+            throw new IOException("the test resets the stream");
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+    }
+
+    private static async Task<string> RunPythonAsync(string script, string argument)
+    {
+        var psi = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add(script);
+        psi.ArgumentList.Add(argument);
+        using var process = Process.Start(psi)!;
+        string output = await process.StandardOutput.ReadToEndAsync();
+        string error = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, error);
+        return output;
+    }
+}

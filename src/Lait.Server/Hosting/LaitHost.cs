@@ -98,6 +98,9 @@ public sealed class LaitHost
             kestrel.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(130);
             // Request headers: bounded well below what h2 clients refuse to carry back.
             kestrel.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
+            // Kestrel answers HTTP 431 (no gRPC status) past its header count; let GrpcRequestGuard count
+            // metadata instead and answer RESOURCE_EXHAUSTED (the 32 KiB total above still ends in 431).
+            kestrel.Limits.MaxRequestHeaderCount = 1000;
             // Kestrel's 30 MB request-body cap would end large client streams; gRPC's message limit applies instead.
             kestrel.Limits.MaxRequestBodySize = null;
             kestrel.Listen(address, settings.Port, listen =>
@@ -192,6 +195,7 @@ public sealed class LaitHost
                 await context.Response.WriteAsync(metrics.Export()).ConfigureAwait(false);
             });
         }
+        app.Use(GrpcRequestGuard.Middleware);
         app.MapGrpcService<LaitGrpcService>();
         // HealthServiceImpl itself (the singleton that Grpc.AspNetCore.HealthChecks' publisher and ServingState
         // update) rather than MapGrpcHealthChecksService's internal wrapper, so that its service options

@@ -114,9 +114,10 @@ public class TransportAbuseTests
         }
 
         stop.Cancel();
-        await other;
+        await other; // any failed call of the keyed client fails the test here
         foreach (var a in attackers) a.Dispose();
-        Assert.True(served > 5, $"the keyed client was served {served} times");
+        Assert.True(served > 0, "the keyed client was never served during the attack");
+        await client.ListModelsAsync(new ListModelsRequest(), LaitChannel.WithTimeout(TimeSpan.FromSeconds(10)));
         long growthMiB = (server.ResidentKiB() - startKiB) / 1024;
         Assert.True(growthMiB < 100, $"RSS grew by {growthMiB} MiB");
     }

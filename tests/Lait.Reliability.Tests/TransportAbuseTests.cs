@@ -40,6 +40,9 @@ public class TransportAbuseTests
             Assert.Contains("at most 200", named.Status.Detail, StringComparison.Ordinal);
             Assert.DoesNotContain(long201, named.Status.Detail, StringComparison.Ordinal);
 
+            var notFound = await Assert.ThrowsAsync<RpcException>(() => health.CheckAsync(new HealthCheckRequest { Service = "no.such.Service" }).ResponseAsync);
+            Assert.Equal(StatusCode.NotFound, notFound.StatusCode);
+
             // An unknown service answers SERVICE_UNKNOWN once and the stream ends (nothing held).
             using var unknown = health.Watch(new HealthCheckRequest { Service = "no.such.Service" }, deadline: DateTime.UtcNow.AddSeconds(10));
             Assert.True(await unknown.ResponseStream.MoveNext(CancellationToken.None));

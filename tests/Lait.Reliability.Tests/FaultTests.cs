@@ -182,6 +182,10 @@ public class FaultTests(ITestOutputHelper output)
             $"{ended} of {streams} abandoned EncodeSegment calls ended on the server within 45 s:\n{string.Join("\n", history.TakeLast(10))}\n" +
             $"server log tail:\n{MalformedInputTests.Tail(server.Log)}");
         Assert.True(puts < streams * PerStream, $"{puts} puts: the server encoded everything the vanished clients sent, as if they were still there");
+        // Issue 17 item 10: a client reset is CANCELLED in the metrics, never INTERNAL, and is not logged as a handler failure.
+        Assert.Equal(streams, SumMetric(metrics, "lait_rpc_calls_total{method=\"/lait.v1.Lait/EncodeSegment\",code=\"Cancelled\"}"));
+        Assert.DoesNotContain("failed with an unexpected exception", server.Log, StringComparison.Ordinal);
+        Assert.DoesNotContain("fail:", server.Log, StringComparison.Ordinal);
 
         // The server still serves: a new stream is acknowledged completely and Combine answers.
         var acks = await Segments.EncodeAsync(server.Client, Enumerable.Range(0, 50).Select(i => ($"after {i} the sky is blue .", Role.Other)));

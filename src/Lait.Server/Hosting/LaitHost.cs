@@ -90,6 +90,17 @@ public sealed class LaitHost
             kestrel.Limits.Http2.InitialConnectionWindowSize = 2 * 1024 * 1024;
             kestrel.Limits.Http2.InitialStreamWindowSize = 1024 * 1024;
             kestrel.Limits.Http2.MaxStreamsPerConnection = lait.MaxStreamsPerConnection;
+            // Dead peers: a PING every 30 s on a connection that received nothing, closed when unanswered for 20 s.
+            // A connection with no open stream is closed after Kestrel's KeepAliveTimeout (130 s);
+            // a stream that stops sending is ended by TransportGuardInterceptor (--stream-idle-seconds).
+            kestrel.Limits.Http2.KeepAlivePingDelay = TimeSpan.FromSeconds(30);
+            kestrel.Limits.Http2.KeepAlivePingTimeout = TimeSpan.FromSeconds(20);
+            kestrel.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(130);
+            // Request headers: bounded well below what h2 clients refuse to carry back.
+            kestrel.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
+            // Kestrel answers HTTP 431 (no gRPC status) past its header count; let GrpcRequestGuard count
+            // metadata instead and answer RESOURCE_EXHAUSTED (the 32 KiB total above still ends in 431).
+            kestrel.Limits.MaxRequestHeaderCount = 1000;
             // Kestrel's 30 MB request-body cap would end large client streams; gRPC's message limit applies instead.
             kestrel.Limits.MaxRequestBodySize = null;
             kestrel.Listen(address, settings.Port, listen =>
@@ -127,6 +138,8 @@ public sealed class LaitHost
         var apiKeys = new ApiKeys(settings.ApiKeys);
         builder.Services.AddSingleton(metrics);
         builder.Services.AddSingleton(apiKeys);
+        builder.Services.AddSingleton(lait.Transport);
+        builder.Services.AddSingleton<TransportGuardInterceptor>();
         builder.Services.AddGrpc(options =>
         {
             options.MaxReceiveMessageSize = lait.MaxMessageBytes;
@@ -135,10 +148,14 @@ public sealed class LaitHost
             // Order matters: metrics outermost (it sees every final status, auth failures included),
             // then API keys (a call without a key costs nothing more), then the error mapping.
             options.Interceptors.Add<MetricsInterceptor>();
+            options.Interceptors.Add<TransportGuardInterceptor>();
             options.Interceptors.Add<ApiKeyInterceptor>();
             options.Interceptors.Add<ErrorInterceptor>();
             options.Interceptors.Add<ResponseCompressionInterceptor>();
-        }).AddJsonTranscoding();
+        }).AddJsonTranscoding()
+            // A health request carries one service name: a message over 1 KiB is RESOURCE_EXHAUSTED from its
+            // length prefix, before it is buffered (health needs no API key; issue 17, items 5 and 6).
+            .AddServiceOptions<HealthServiceImpl>(o => o.MaxReceiveMessageSize = TransportLimits.MaxHealthRequestBytes);
         builder.Services.AddGrpcReflection();
         builder.Services.AddSingleton(sp => new ServingState(sp.GetService<HealthServiceImpl>()));
         builder.Services.AddSingleton<LaitServiceSlot>();
@@ -178,8 +195,12 @@ public sealed class LaitHost
                 await context.Response.WriteAsync(metrics.Export()).ConfigureAwait(false);
             });
         }
+        app.Use(GrpcRequestGuard.Middleware);
         app.MapGrpcService<LaitGrpcService>();
-        app.MapGrpcHealthChecksService();
+        // HealthServiceImpl itself (the singleton that Grpc.AspNetCore.HealthChecks' publisher and ServingState
+        // update) rather than MapGrpcHealthChecksService's internal wrapper, so that its service options
+        // (the message limit above) apply.
+        app.MapGrpcService<HealthServiceImpl>();
         app.MapGrpcReflectionService();
 
         ServingState state = app.Services.GetRequiredService<ServingState>();

@@ -23,7 +23,7 @@ public sealed record ModelLocation(string Name, string Directory);
 /// LAIT_STATE_TTL_SECONDS, LAIT_DURABILITY, LAIT_CODEC, LAIT_METRICS_PORT, LAIT_HTTP_PORT,
 /// LAIT_LOG_FORMAT, LAIT_OTLP_ENDPOINT), command line (--model-dir [NAME=]PATH repeatable, --default-model,
 /// --store faster|redis, --store-dir, --redis host:port, --redis-prefix, --state-ttl-seconds, --durability durable|checkpoint, --codec fp16|fp32|int8, --metrics-port, --http-port,
-/// --log-format text|json, --otlp-endpoint URL, --max-message-bytes, --max-streams-per-connection, --threads, limits as --max-*).
+/// --log-format text|json, --otlp-endpoint URL, --max-message-bytes, --max-streams-per-connection, --max-health-watches, --max-health-watches-per-connection, --stream-idle-seconds, --threads, limits as --max-*).
 /// </summary>
 public sealed class LaitSettings
 {
@@ -55,6 +55,8 @@ public sealed class LaitSettings
     public long StoreMemoryBytes { get; set; } = 256L << 20;
     public long StoreMaxLogBytes { get; set; } = 16L << 30;
     public ServiceLimits Limits { get; } = new();
+    /// <summary>Health Watch bounds and the stream idle timeout (README: Limits and abuse).</summary>
+    public Interceptors.TransportLimits Transport { get; } = new();
     public BatchingSettings Batching { get; } = new();
 
     public static LaitSettings Load(IReadOnlyList<string> args, IConfiguration configuration)
@@ -119,6 +121,9 @@ public sealed class LaitSettings
                 case "--otlp-endpoint": s.OtlpEndpoint = Value(); break;
                 case "--max-message-bytes": s.MaxMessageBytes = ParseInt(Value(), arg, 1024); break;
                 case "--max-streams-per-connection": s.MaxStreamsPerConnection = ParseInt(Value(), arg, 1); break;
+                case "--max-health-watches": s.Transport.MaxHealthWatches = ParseInt(Value(), arg, 1); break;
+                case "--max-health-watches-per-connection": s.Transport.MaxHealthWatchesPerConnection = ParseInt(Value(), arg, 1); break;
+                case "--stream-idle-seconds": s.Transport.StreamIdleTimeout = TimeSpan.FromSeconds(ParseInt(Value(), arg, 1)); break;
                 case "--threads": s.Threads = ParseInt(Value(), arg, 1); break;
                 case "--store-memory-bytes": s.StoreMemoryBytes = ParseInt(Value(), arg, 1 << 20); break;
                 case "--max-segments-per-call": s.Limits.MaxSegmentsPerCall = ParseInt(Value(), arg, 1); break;

@@ -14,6 +14,7 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : CallInt
 {
     public const string InternalMessage = "internal error: the server logged the details";
     private static readonly System.Reflection.Assembly GrpcStackAssembly = typeof(Grpc.AspNetCore.Server.GrpcServiceOptions).Assembly;
+    private static readonly System.Reflection.Assembly KestrelAssembly = typeof(Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions).Assembly;
 
     private static string EmptyDetail(string method, StatusCode code) =>
         method == "/grpc.health.v1.Health/Check" && code == StatusCode.NotFound
@@ -47,6 +48,13 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : CallInt
             throw DateTime.UtcNow >= context.Deadline
                 ? new RpcException(new Status(StatusCode.DeadlineExceeded, "deadline exceeded"))
                 : new RpcException(new Status(StatusCode.Cancelled, "call cancelled by the client"));
+        }
+        catch (IOException ex) when (ex.TargetSite?.DeclaringType?.Assembly == KestrelAssembly || context.GetHttpContext().RequestAborted.IsCancellationRequested)
+        {
+            // The client reset the stream ("The client reset the request stream.") while the handler read
+            // or wrote it, before Kestrel raised the call's token: the caller cancelled, nothing failed here.
+            logger.LogDebug(ex, "{Method} ended by a client reset", context.Method);
+            throw new RpcException(new Status(StatusCode.Cancelled, "call cancelled by the client (stream reset)"));
         }
         catch (Google.Protobuf.InvalidProtocolBufferException ex)
         {

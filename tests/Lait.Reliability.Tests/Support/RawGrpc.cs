@@ -31,7 +31,8 @@ public sealed class RawGrpc(int port) : IDisposable
         return frame;
     }
 
-    public async Task<RawResult> SendAsync(string path, byte[] body, string? grpcTimeout = "5S", IEnumerable<(string Name, string Value)>? headers = null)
+    public async Task<RawResult> SendAsync(string path, byte[] body, string? grpcTimeout = "5S", IEnumerable<(string Name, string Value)>? headers = null,
+        string contentType = "application/grpc")
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{port}{path}")
         {
@@ -39,7 +40,7 @@ public sealed class RawGrpc(int port) : IDisposable
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,
             Content = new ByteArrayContent(body),
         };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/grpc");
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
         request.Headers.TryAddWithoutValidation("te", "trailers");
         if (grpcTimeout is not null) request.Headers.TryAddWithoutValidation("grpc-timeout", grpcTimeout);
         foreach (var (name, value) in headers ?? []) request.Headers.TryAddWithoutValidation(name, value);

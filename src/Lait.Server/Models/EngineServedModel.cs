@@ -43,7 +43,6 @@ public sealed class EngineServedModel : IServedModel, IDisposable
                 PositionMode.RoleOffset => StoreMode.RoleOffset,
                 _ => StoreMode.Continuous,
             },
-            OtherPositionStart: c.OtherPositionStart,
             Labels: c.Labels,
             HasClassificationHead: c.Head == EngineHead.SequenceClassification,
             HasSpanHead: c.Head == EngineHead.QuestionAnswering,
@@ -136,7 +135,8 @@ public sealed class EngineServedModel : IServedModel, IDisposable
     // How many content tokens a segment keeps once its special tokens are counted.
     private int Fit(int tokens, StoreRole role, bool truncate)
     {
-        int budget = Description.MaxSegmentTokensFor(role) - Specials(role);
+        // The engine owns where a role starts (role offsets leave a later segment fewer positions).
+        int budget = Description.MaxSegmentTokens - _model.PositionStartFor(ToEngine(role)) - Specials(role);
         if (tokens <= budget) return tokens;
         if (truncate) return budget;
         throw new ModelInputException(

@@ -22,14 +22,13 @@ public sealed record ModelDescription(
     int VocabSize,
     int MaxPositions,
     PositionMode PositionMode,
-    int OtherPositionStart,
     IReadOnlyList<string> Labels,
     bool HasClassificationHead,
     bool HasSpanHead,
     string Fingerprint,
     string TokenizerFingerprint)
 {
-    /// <summary>Longest single segment, in tokens including [CLS]/[SEP] (a first segment; see <see cref="MaxSegmentTokensFor"/>).</summary>
+    /// <summary>Longest single segment, in tokens including [CLS]/[SEP] (under role offsets a later segment has fewer positions left).</summary>
     public int MaxSegmentTokens => MaxPositions;
 
     /// <summary>
@@ -46,10 +45,6 @@ public sealed record ModelDescription(
         }
         return -1;
     }
-
-    /// <summary>Longest segment of a role: under role offsets a non-first segment starts at <see cref="OtherPositionStart"/>.</summary>
-    public int MaxSegmentTokensFor(SegmentRole role) =>
-        MaxPositions - (PositionMode == PositionMode.RoleOffset && role == SegmentRole.Other ? OtherPositionStart : 0);
 }
 
 /// <summary>
